@@ -1,0 +1,11 @@
+package dev.tally.core;
+
+/** Why an accepted event was dropped. Every drop is counted; none is silent. */
+public enum DropReason {
+  /** The queue was full and the overflow policy is {@link OverflowPolicy#DROP}. */
+  QUEUE_FULL,
+  /** The event had to be spooled and the spool could not be written (disk full, permissions). */
+  SPOOL_FAILED,
+  /** A sink rejected the event and the dead-letter file could not be written. */
+  DEAD_LETTER_FAILED
+}

@@ -1,0 +1,33 @@
+package dev.tally.core;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The type and a truncated message of a failed operation. Messages are cut to {@link
+ * #MAX_MESSAGE_LENGTH} characters so a huge exception text never bloats the ledger.
+ */
+public record ErrorInfo(String type, @Nullable String message) {
+
+  /** Longest message kept; longer ones are cut and end with an ellipsis. */
+  public static final int MAX_MESSAGE_LENGTH = 512;
+
+  /** Longest type name kept. */
+  public static final int MAX_TYPE_LENGTH = 256;
+
+  public ErrorInfo {
+    if (type == null || type.isBlank()) {
+      throw new UsageValidationException("error.type", type, "must not be blank");
+    }
+    if (type.length() > MAX_TYPE_LENGTH) {
+      type = type.substring(0, MAX_TYPE_LENGTH);
+    }
+    if (message != null && message.length() > MAX_MESSAGE_LENGTH) {
+      message = message.substring(0, MAX_MESSAGE_LENGTH - 1) + "\u2026";
+    }
+  }
+
+  /** The class name and message of a throwable. */
+  public static ErrorInfo of(Throwable error) {
+    return new ErrorInfo(error.getClass().getName(), error.getMessage());
+  }
+}

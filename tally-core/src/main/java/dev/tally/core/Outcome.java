@@ -1,0 +1,7 @@
+package dev.tally.core;
+
+/** Whether the tracked operation succeeded. */
+public enum Outcome {
+  SUCCESS,
+  ERROR
+}

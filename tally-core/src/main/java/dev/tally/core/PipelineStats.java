@@ -1,0 +1,44 @@
+package dev.tally.core;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a {@link UsagePipeline}'s counters. Once the queue is empty and the spool has been
+ * replayed, {@code accepted == delivered + deadLettered + dropped + events lost to quarantine}.
+ *
+ * @param accepted events handed to the pipeline
+ * @param delivered events a sink acknowledged, live or replayed
+ * @param spooled events written to the spool (sink down, queue full, or shutdown)
+ * @param replayed spooled events later delivered (part of {@code delivered})
+ * @param deadLettered events a sink rejected, written to the dead-letter file with the reason
+ * @param dropped events dropped, by reason; empty unless the policy allows drops or the disk fails
+ * @param queueSize events waiting in memory
+ * @param queueCapacity the queue's bound
+ * @param spoolBytes bytes in the spool not yet replayed
+ * @param quarantinedRecords damaged spool records moved aside
+ * @param exportFailures failed export attempts
+ * @param sinkHealthy false after an export failed its retries, until an export succeeds again
+ */
+public record PipelineStats(
+    long accepted,
+    long delivered,
+    long spooled,
+    long replayed,
+    long deadLettered,
+    Map<DropReason, Long> dropped,
+    int queueSize,
+    int queueCapacity,
+    long spoolBytes,
+    long quarantinedRecords,
+    long exportFailures,
+    boolean sinkHealthy) {
+
+  public PipelineStats {
+    dropped = Map.copyOf(dropped);
+  }
+
+  /** All dropped events, whatever the reason. */
+  public long droppedTotal() {
+    return dropped.values().stream().mapToLong(Long::longValue).sum();
+  }
+}

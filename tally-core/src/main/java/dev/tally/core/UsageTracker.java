@@ -1,0 +1,173 @@
+package dev.tally.core;
+
+import dev.tally.core.internal.DefaultUsageTracker;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The service layer of usage tracking. Inject it where operations happen and tell it what happened;
+ * it never blocks on I/O and never throws for runtime trouble (a full queue, a store that is down).
+ * Three ways to use it:
+ *
+ * <pre>{@code
+ * // 1. a finished event
+ * tracker.track(tracker.event("chat").subject("alice").tokens(TokenUsage.reported(12, 40)).build());
+ *
+ * // 2. timing: start, then end once
+ * UsageOperation op = tracker.start("chat").subject("alice").sessionId(sessionId);
+ * try {
+ *   Reply reply = model.chat(message);
+ *   op.model(reply.model()).success(reply.usage());
+ * } catch (RuntimeException e) {
+ *   op.failure(e);
+ *   throw e;
+ * }
+ *
+ * // 3. a decorator: the result or exception passes through untouched
+ * Reply reply = tracker.call("chat", UsageContext.of("alice"), () -> model.chat(message), Reply::usage);
+ * }</pre>
+ */
+public interface UsageTracker {
+
+  /**
+   * Hands a finished event over and returns at once. Applies the content-capture policy first, so
+   * text is dropped unless capture is on. Never throws.
+   */
+  void track(UsageEvent event);
+
+  /** A builder stamped by this tracker's clock (and trace id, when one is current). */
+  UsageEvent.Builder event(String operation);
+
+  /**
+   * Starts timing an operation now. End it with {@link UsageOperation#success} or {@link
+   * UsageOperation#failure}.
+   */
+  UsageOperation start(String operation);
+
+  /**
+   * Runs {@code body} and tracks it. On success {@code usage} maps the result to token usage (a
+   * mapper that throws is logged, and the usage is recorded as missing). The body's result or
+   * exception reaches the caller unchanged.
+   */
+  <T extends @Nullable Object, E extends Throwable> T call(
+      String operation,
+      UsageContext context,
+      Body<T, E> body,
+      Function<? super T, TokenUsage> usage)
+      throws E;
+
+  /** {@link #call} without a result to read usage from. */
+  default <E extends Throwable> void run(String operation, UsageContext context, VoidBody<E> body)
+      throws E {
+    call(
+        operation,
+        context,
+        () -> {
+          body.run();
+          return null;
+        },
+        ignored -> TokenUsage.missing());
+  }
+
+  /**
+   * Calls {@code body} and tracks the stage it returns when it completes. The same stage is
+   * returned, untouched. A null stage is passed through and tracked as a success with unknown
+   * usage; a body that throws is tracked as a failure and the exception rethrown.
+   */
+  <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+      String operation,
+      UsageContext context,
+      Supplier<? extends @Nullable CompletionStage<T>> body,
+      Function<? super T, TokenUsage> usage);
+
+  /** Whether tracking is on. A disabled tracker runs bodies and tracks nothing. */
+  boolean isEnabled();
+
+  /** Events that could not be tracked because a value was invalid (logged at WARN once). */
+  default long invalidEvents() {
+    return 0;
+  }
+
+  /** A tracker that tracks nothing. Bodies still run. */
+  static UsageTracker noop() {
+    return DefaultUsageTracker.NOOP;
+  }
+
+  /** A tracker that submits to a pipeline. */
+  static Builder builder(UsagePipeline pipeline) {
+    Objects.requireNonNull(pipeline, "pipeline must not be null");
+    return new Builder(pipeline::submit);
+  }
+
+  /**
+   * A tracker that hands events to {@code destination}, for example a test recorder. The
+   * destination must not block.
+   */
+  static Builder builder(Consumer<UsageEvent> destination) {
+    return new Builder(Objects.requireNonNull(destination, "destination must not be null"));
+  }
+
+  /** The work of {@link #call}. */
+  @FunctionalInterface
+  interface Body<T extends @Nullable Object, E extends Throwable> {
+    T get() throws E;
+  }
+
+  /** The work of {@link #run}. */
+  @FunctionalInterface
+  interface VoidBody<E extends Throwable> {
+    void run() throws E;
+  }
+
+  /**
+   * Builds a tracker. Defaults: enabled, the system UTC clock, capture of lengths only, no trace
+   * ids.
+   */
+  final class Builder {
+    private final Consumer<UsageEvent> destination;
+    private Clock clock = Clock.systemUTC();
+    private boolean enabled = true;
+    private ContentCapture capture = ContentCapture.lengthsOnly();
+    private Supplier<@Nullable String> traceIds = () -> null;
+
+    private Builder(Consumer<UsageEvent> destination) {
+      this.destination = destination;
+    }
+
+    /** The clock for timestamps and durations. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock must not be null");
+      return this;
+    }
+
+    /** False builds a tracker that tracks nothing. */
+    public Builder enabled(boolean enabled) {
+      this.enabled = enabled;
+      return this;
+    }
+
+    /** What of message and response text is kept. Default {@link ContentCapture#lengthsOnly()}. */
+    public Builder contentCapture(ContentCapture capture) {
+      this.capture = Objects.requireNonNull(capture, "contentCapture must not be null");
+      return this;
+    }
+
+    /**
+     * Supplies the current trace id on the calling thread (for example from OpenTelemetry), or
+     * null. Called when an operation starts; a supplier that throws is ignored.
+     */
+    public Builder traceIdSupplier(Supplier<@Nullable String> traceIds) {
+      this.traceIds = Objects.requireNonNull(traceIds, "traceIdSupplier must not be null");
+      return this;
+    }
+
+    public UsageTracker build() {
+      return enabled ? new DefaultUsageTracker(destination, clock, capture, traceIds) : noop();
+    }
+  }
+}

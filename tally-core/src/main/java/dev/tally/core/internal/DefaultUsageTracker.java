@@ -1,0 +1,419 @@
+package dev.tally.core.internal;
+
+import dev.tally.core.ContentCapture;
+import dev.tally.core.ContentSummary;
+import dev.tally.core.ErrorInfo;
+import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageContext;
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageOperation;
+import dev.tally.core.UsageTracker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The tracker behind {@link UsageTracker#builder}. */
+public final class DefaultUsageTracker implements UsageTracker {
+  private static final Logger log = LoggerFactory.getLogger(DefaultUsageTracker.class);
+
+  public static final UsageTracker NOOP = new NoopTracker();
+
+  private final Consumer<UsageEvent> destination;
+  private final Clock clock;
+  private final ContentCapture capture;
+  private final Supplier<@Nullable String> traceIds;
+  private final OnceLogger failures = new OnceLogger(log);
+  private final LongAdder invalid = new LongAdder();
+
+  public DefaultUsageTracker(
+      Consumer<UsageEvent> destination,
+      Clock clock,
+      ContentCapture capture,
+      Supplier<@Nullable String> traceIds) {
+    this.destination = destination;
+    this.clock = clock;
+    this.capture = capture;
+    this.traceIds = traceIds;
+  }
+
+  @Override
+  public void track(UsageEvent event) {
+    try {
+      ContentSummary content = event.content();
+      ContentSummary allowed = capture.apply(content);
+      destination.accept(allowed.equals(content) ? event : event.withContent(allowed));
+    } catch (RuntimeException e) {
+      failures.failure("track", "Tally: could not hand over a usage event", e);
+    }
+  }
+
+  @Override
+  public UsageEvent.Builder event(String operation) {
+    return UsageEvent.builder(operation, clock).traceId(currentTraceId());
+  }
+
+  @Override
+  public UsageOperation start(String operation) {
+    return new Operation(operation, clock.instant(), currentTraceId());
+  }
+
+  @Override
+  public <T extends @Nullable Object, E extends Throwable> T call(
+      String operation,
+      UsageContext context,
+      Body<T, E> body,
+      Function<? super T, TokenUsage> usage)
+      throws E {
+    UsageOperation op = start(operation).context(context);
+    T result;
+    try {
+      result = body.get();
+    } catch (Throwable t) {
+      op.failure(t);
+      throw t;
+    }
+    op.success(usageOf(result, usage, operation));
+    return result;
+  }
+
+  @Override
+  public <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+      String operation,
+      UsageContext context,
+      Supplier<? extends @Nullable CompletionStage<T>> body,
+      Function<? super T, TokenUsage> usage) {
+    UsageOperation op = start(operation).context(context);
+    CompletionStage<T> stage;
+    try {
+      stage = body.get();
+    } catch (Throwable t) {
+      op.failure(t);
+      throw t;
+    }
+    if (stage == null) {
+      op.attribute("tally.null_result", "true").success(TokenUsage.missing());
+      return null;
+    }
+    try {
+      stage.whenComplete(
+          (result, error) -> {
+            if (error != null) {
+              op.failure(unwrap(error));
+            } else {
+              op.success(usageOf(result, usage, operation));
+            }
+          });
+    } catch (RuntimeException e) {
+      failures.failure("async-hook", "Tally: could not observe a completion stage", e);
+    }
+    return stage;
+  }
+
+  @Override
+  public boolean isEnabled() {
+    return true;
+  }
+
+  @Override
+  public long invalidEvents() {
+    return invalid.sum();
+  }
+
+  private <T> TokenUsage usageOf(
+      T result, Function<? super T, TokenUsage> usage, String operation) {
+    try {
+      TokenUsage tokens = usage.apply(result);
+      return tokens == null ? TokenUsage.missing() : tokens;
+    } catch (RuntimeException e) {
+      failures.failure(
+          "usage-" + operation,
+          "Tally: reading token usage of '" + operation + "' failed; recorded as MISSING",
+          e);
+      return TokenUsage.missing();
+    }
+  }
+
+  private @Nullable String currentTraceId() {
+    try {
+      return traceIds.get();
+    } catch (RuntimeException e) {
+      failures.failure("trace-id", "Tally: the trace id supplier threw; no trace id recorded", e);
+      return null;
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable current = error;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  private final class Operation implements UsageOperation {
+    private final String operation;
+    private final Instant startedAt;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private @Nullable String traceId;
+    private @Nullable String id;
+    private @Nullable String subject;
+    private @Nullable String userEmail;
+    private @Nullable String sessionId;
+    private @Nullable String tenant;
+    private @Nullable String model;
+    private @Nullable String provider;
+    private @Nullable Map<String, String> attributes;
+    private ContentSummary content = ContentSummary.none();
+
+    Operation(String operation, Instant startedAt, @Nullable String traceId) {
+      this.operation = operation;
+      this.startedAt = startedAt;
+      this.traceId = traceId;
+    }
+
+    @Override
+    public UsageOperation subject(@Nullable String value) {
+      this.subject = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation userEmail(@Nullable String value) {
+      this.userEmail = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation sessionId(@Nullable String value) {
+      this.sessionId = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation tenant(@Nullable String value) {
+      this.tenant = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation model(@Nullable String value) {
+      this.model = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation provider(@Nullable String value) {
+      this.provider = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation attribute(String key, String value) {
+      if (attributes == null) {
+        attributes = new LinkedHashMap<>();
+      }
+      attributes.put(key, value);
+      return this;
+    }
+
+    @Override
+    public UsageOperation content(ContentSummary value) {
+      this.content = value;
+      return this;
+    }
+
+    @Override
+    public UsageOperation id(String operationId) {
+      this.id = operationId;
+      return this;
+    }
+
+    @Override
+    public UsageOperation context(UsageContext context) {
+      subject = context.subject();
+      userEmail = context.userEmail();
+      sessionId = context.sessionId();
+      tenant = context.tenant();
+      model = context.model();
+      provider = context.provider();
+      context.attributes().forEach(this::attribute);
+      return this;
+    }
+
+    @Override
+    public Duration elapsed() {
+      Duration d = Duration.between(startedAt, clock.instant());
+      return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    @Override
+    public boolean success(TokenUsage tokens) {
+      return end(tokens, null);
+    }
+
+    @Override
+    public boolean failure(Throwable error, TokenUsage tokens) {
+      return end(tokens, error == null ? new IllegalStateException("null error") : error);
+    }
+
+    private boolean end(TokenUsage tokens, @Nullable Throwable error) {
+      if (!ended.compareAndSet(false, true)) {
+        log.debug("Tally: operation '{}' ended twice; the second end is ignored", operation);
+        return false;
+      }
+      try {
+        UsageEvent.Builder b =
+            UsageEvent.builder(operation, clock)
+                .occurredAt(startedAt)
+                .subject(subject)
+                .userEmail(userEmail)
+                .sessionId(sessionId)
+                .tenant(tenant)
+                .model(model)
+                .provider(provider)
+                .tokens(tokens == null ? TokenUsage.missing() : tokens)
+                .duration(elapsed())
+                .traceId(traceId)
+                .content(content);
+        if (id != null) {
+          b.id(id);
+        }
+        if (attributes != null) {
+          b.attributes(attributes);
+        }
+        if (error != null) {
+          b.failure(ErrorInfo.of(error));
+        }
+        track(b.build());
+      } catch (RuntimeException e) {
+        invalid.increment();
+        failures.failure(
+            "invalid-" + operation,
+            "Tally: operation '" + operation + "' could not be tracked: " + e.getMessage());
+      }
+      return true;
+    }
+  }
+
+  private static final class NoopTracker implements UsageTracker {
+    @Override
+    public void track(UsageEvent event) {}
+
+    @Override
+    public UsageEvent.Builder event(String operation) {
+      return UsageEvent.builder(operation);
+    }
+
+    @Override
+    public UsageOperation start(String operation) {
+      return NoopOperation.INSTANCE;
+    }
+
+    @Override
+    public <T extends @Nullable Object, E extends Throwable> T call(
+        String operation,
+        UsageContext context,
+        Body<T, E> body,
+        Function<? super T, TokenUsage> usage)
+        throws E {
+      return body.get();
+    }
+
+    @Override
+    public <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+        String operation,
+        UsageContext context,
+        Supplier<? extends @Nullable CompletionStage<T>> body,
+        Function<? super T, TokenUsage> usage) {
+      return body.get();
+    }
+
+    @Override
+    public boolean isEnabled() {
+      return false;
+    }
+  }
+
+  private enum NoopOperation implements UsageOperation {
+    INSTANCE;
+
+    @Override
+    public UsageOperation subject(@Nullable String subject) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation userEmail(@Nullable String email) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation sessionId(@Nullable String sessionId) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation tenant(@Nullable String tenant) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation model(@Nullable String model) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation provider(@Nullable String provider) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation attribute(String key, String value) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation content(ContentSummary content) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation id(String operationId) {
+      return this;
+    }
+
+    @Override
+    public UsageOperation context(UsageContext context) {
+      return this;
+    }
+
+    @Override
+    public Duration elapsed() {
+      return Duration.ZERO;
+    }
+
+    @Override
+    public boolean success(TokenUsage tokens) {
+      return false;
+    }
+
+    @Override
+    public boolean failure(Throwable error, TokenUsage tokens) {
+      return false;
+    }
+  }
+}
