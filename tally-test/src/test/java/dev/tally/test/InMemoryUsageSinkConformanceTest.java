@@ -1,0 +1,18 @@
+package dev.tally.test;
+
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageSink;
+import java.util.List;
+
+class InMemoryUsageSinkConformanceTest extends UsageSinkConformanceTest {
+
+  @Override
+  protected UsageSink createSink() {
+    return new InMemoryUsageSink();
+  }
+
+  @Override
+  protected List<UsageEvent> storedEvents(UsageSink sink) {
+    return ((InMemoryUsageSink) sink).events();
+  }
+}
