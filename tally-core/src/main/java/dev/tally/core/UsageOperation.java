@@ -61,5 +61,14 @@ public interface UsageOperation {
    *
    * @return true if this call ended the operation, false if it had already ended
    */
-  boolean failure(Throwable error, TokenUsage tokens);
+  default boolean failure(Throwable error, TokenUsage tokens) {
+    return failure(error == null ? new ErrorInfo("unknown", null) : ErrorInfo.of(error), tokens);
+  }
+
+  /**
+   * Ends the operation as a failure described without an exception, for example an HTTP status.
+   *
+   * @return true if this call ended the operation, false if it had already ended
+   */
+  boolean failure(ErrorInfo error, TokenUsage tokens);
 }

@@ -59,6 +59,7 @@ public final class UsagePipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UsagePipeline.class);
   private static final AtomicInteger WORKER_IDS = new AtomicInteger();
   private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final java.util.function.Consumer<UsageEvent> NO_OBSERVER = e -> {};
   private static final long LINGER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final UsageSink sink;
@@ -75,6 +76,7 @@ public final class UsagePipeline implements AutoCloseable {
   private final Spool spool;
   private final DeadLetterFile deadLetter;
   private final ExportObserver observer;
+  private final java.util.function.Consumer<UsageEvent> acceptObserver;
   private final Clock clock;
   private final OnceLogger failures = new OnceLogger(log);
   private final Thread worker;
@@ -112,6 +114,7 @@ public final class UsagePipeline implements AutoCloseable {
     this.exportTimeoutNanos = b.exportTimeout.toNanos();
     this.shutdownTimeout = b.shutdownTimeout;
     this.observer = b.exportObserver;
+    this.acceptObserver = b.acceptObserver;
     this.clock = b.clock;
     for (DropReason reason : DropReason.values()) {
       dropped.put(reason, new LongAdder());
@@ -157,6 +160,7 @@ public final class UsagePipeline implements AutoCloseable {
     }
     switch (overflowPolicy) {
       case DROP -> {
+        observe(event);
         dropped.get(DropReason.QUEUE_FULL).increment();
         failures.failure(
             "queue-full",
@@ -266,6 +270,7 @@ public final class UsagePipeline implements AutoCloseable {
     try {
       while (!closing) {
         List<UsageEvent> batch = collectBatch();
+        observeAll(batch);
         if (!batch.isEmpty()) {
           if (sinkHealthy || (!spool.hasPending() && System.nanoTime() >= nextProbeNanos)) {
             deliver(batch, false);
@@ -392,6 +397,7 @@ public final class UsagePipeline implements AutoCloseable {
       if (batch.isEmpty()) {
         return;
       }
+      observeAll(batch);
       if (sinkHealthy && System.nanoTime() < closeDeadlineNanos) {
         deliver(new ArrayList<>(batch), false);
       } else {
@@ -403,6 +409,7 @@ public final class UsagePipeline implements AutoCloseable {
   private void spoolRemaining() {
     List<UsageEvent> rest = new ArrayList<>();
     queue.drainTo(rest);
+    observeAll(rest);
     spoolBatch(rest, true);
   }
 
@@ -537,7 +544,27 @@ public final class UsagePipeline implements AutoCloseable {
   }
 
   private void spill(UsageEvent event) {
+    observe(event);
     spoolBatch(List.of(event), true);
+  }
+
+  private void observe(UsageEvent event) {
+    if (acceptObserver == NO_OBSERVER) {
+      return;
+    }
+    try {
+      acceptObserver.accept(event);
+    } catch (RuntimeException e) {
+      failures.failure("accept-observer", "Tally: accept observer threw", e);
+    }
+  }
+
+  private void observeAll(List<UsageEvent> events) {
+    if (acceptObserver != NO_OBSERVER) {
+      for (UsageEvent event : events) {
+        observe(event);
+      }
+    }
   }
 
   private void deadLetter(UsageEvent event, Throwable rejection, boolean fromSpool) {
@@ -650,6 +677,7 @@ public final class UsagePipeline implements AutoCloseable {
     private long spoolSegmentBytes = 64L * 1024 * 1024;
     private boolean spoolFsync;
     private ExportObserver exportObserver = ExportObserver.NONE;
+    private java.util.function.Consumer<UsageEvent> acceptObserver = NO_OBSERVER;
     private Clock clock = Clock.systemUTC();
 
     private Builder(UsageSink sink) {
@@ -739,6 +767,18 @@ public final class UsagePipeline implements AutoCloseable {
 
     public Builder exportObserver(ExportObserver observer) {
       this.exportObserver = Objects.requireNonNull(observer, "exportObserver must not be null");
+      return this;
+    }
+
+    /**
+     * Told once about every accepted event of this process, whatever its fate — for example to
+     * record usage metrics off the request thread. Called on the worker thread when the event
+     * leaves the queue, or on the submitting thread when the event is spilled or dropped because
+     * the queue was full. Replays of spooled events are not observed again. Must be quick; a throw
+     * is logged and ignored.
+     */
+    public Builder acceptObserver(java.util.function.Consumer<UsageEvent> observer) {
+      this.acceptObserver = Objects.requireNonNull(observer, "acceptObserver must not be null");
       return this;
     }
 

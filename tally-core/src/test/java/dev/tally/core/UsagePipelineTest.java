@@ -385,6 +385,27 @@ class UsagePipelineTest {
     }
   }
 
+  @Test
+  void acceptObserverSeesEveryAcceptedEventExactlyOnceEvenWhenSpooledAndReplayed() {
+    TestSink sink = TestSink.countingIds().down();
+    java.util.Map<String, AtomicInteger> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    UsagePipeline pipeline =
+        start(
+            pipeline(sink)
+                .queueCapacity(8)
+                .maxRetries(0)
+                .acceptObserver(
+                    e -> seen.computeIfAbsent(e.id(), k -> new AtomicInteger()).incrementAndGet()));
+
+    submitMany(pipeline, "a", 200);
+    await().atMost(WAIT).until(() -> pipeline.stats().spooled() == 200);
+    sink.up();
+    await().atMost(WAIT).until(() -> sink.distinctIds() == 200);
+
+    assertThat(seen).hasSize(200);
+    assertThat(seen.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
+  }
+
   private static boolean hasPendingSpool(UsagePipeline pipeline) {
     return pipeline.stats().spoolBytes() > 0;
   }

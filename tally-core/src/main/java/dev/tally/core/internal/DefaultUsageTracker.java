@@ -148,7 +148,8 @@ public final class DefaultUsageTracker implements UsageTracker {
 
   private @Nullable String currentTraceId() {
     try {
-      return traceIds.get();
+      String id = traceIds.get();
+      return id == null || id.isBlank() ? null : id;
     } catch (RuntimeException e) {
       failures.failure("trace-id", "Tally: the trace id supplier threw; no trace id recorded", e);
       return null;
@@ -266,11 +267,11 @@ public final class DefaultUsageTracker implements UsageTracker {
     }
 
     @Override
-    public boolean failure(Throwable error, TokenUsage tokens) {
-      return end(tokens, error == null ? new IllegalStateException("null error") : error);
+    public boolean failure(ErrorInfo error, TokenUsage tokens) {
+      return end(tokens, error == null ? new ErrorInfo("unknown", null) : error);
     }
 
-    private boolean end(TokenUsage tokens, @Nullable Throwable error) {
+    private boolean end(TokenUsage tokens, @Nullable ErrorInfo error) {
       if (!ended.compareAndSet(false, true)) {
         log.debug("Tally: operation '{}' ended twice; the second end is ignored", operation);
         return false;
@@ -296,7 +297,7 @@ public final class DefaultUsageTracker implements UsageTracker {
           b.attributes(attributes);
         }
         if (error != null) {
-          b.failure(ErrorInfo.of(error));
+          b.failure(error);
         }
         track(b.build());
       } catch (RuntimeException e) {
@@ -412,7 +413,7 @@ public final class DefaultUsageTracker implements UsageTracker {
     }
 
     @Override
-    public boolean failure(Throwable error, TokenUsage tokens) {
+    public boolean failure(ErrorInfo error, TokenUsage tokens) {
       return false;
     }
   }

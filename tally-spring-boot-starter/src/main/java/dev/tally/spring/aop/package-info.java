@@ -1,0 +1,5 @@
+/** Tally's Spring Boot integration: aop. */
+@NullMarked
+package dev.tally.spring.aop;
+
+import org.jspecify.annotations.NullMarked;

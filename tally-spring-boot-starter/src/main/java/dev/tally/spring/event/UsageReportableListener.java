@@ -1,0 +1,52 @@
+package dev.tally.spring.event;
+
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageReportable;
+import dev.tally.core.UsageTracker;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+
+/**
+ * Tracks every published {@link UsageReportable} domain event, whether it comes through Spring's
+ * {@code ApplicationEventPublisher} or a {@code UsageEventBus}. Business code publishes its own
+ * event and never calls the tracker. A failure here (an event whose description throws or is
+ * invalid) is logged at WARN the first time, counted, and never reaches the publisher.
+ */
+public final class UsageReportableListener {
+  private static final Logger log = LoggerFactory.getLogger(UsageReportableListener.class);
+
+  private final UsageTracker tracker;
+  private final LongAdder failures = new LongAdder();
+  private volatile boolean warned;
+
+  public UsageReportableListener(UsageTracker tracker) {
+    this.tracker = tracker;
+  }
+
+  @EventListener
+  public void onUsageReportable(UsageReportable event) {
+    try {
+      UsageEvent.Builder usage = tracker.event(event.usageOperation());
+      event.describeUsage(usage);
+      tracker.track(usage.build());
+    } catch (RuntimeException e) {
+      failures.increment();
+      if (!warned) {
+        warned = true;
+        log.warn(
+            "Tally: could not track {} (further failures are logged at DEBUG)",
+            event.getClass().getName(),
+            e);
+      } else {
+        log.debug("Tally: could not track {}", event.getClass().getName(), e);
+      }
+    }
+  }
+
+  /** Domain events that could not be tracked. */
+  public long failures() {
+    return failures.sum();
+  }
+}

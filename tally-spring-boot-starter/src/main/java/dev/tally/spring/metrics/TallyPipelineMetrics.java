@@ -1,0 +1,88 @@
+package dev.tally.spring.metrics;
+
+import dev.tally.core.DropReason;
+import dev.tally.core.ExportObserver;
+import dev.tally.core.PipelineStats;
+import dev.tally.core.UsagePipeline;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Pipeline meters: {@code tally.pipeline.events} by {@code state} (accepted, delivered, spooled,
+ * replayed, dead_lettered), {@code tally.pipeline.dropped} by {@code reason}, gauges {@code
+ * tally.pipeline.queue.size}, {@code tally.pipeline.spool.bytes} and {@code
+ * tally.pipeline.sink.healthy}, and the timer {@code tally.pipeline.export} by {@code outcome}.
+ */
+public final class TallyPipelineMetrics implements MeterBinder {
+  private final UsagePipeline pipeline;
+
+  public TallyPipelineMetrics(UsagePipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  /** An export observer that records {@code tally.pipeline.export}. */
+  public static ExportObserver exportTimer(MeterRegistry registry) {
+    Timer success = exportTimer(registry, "success");
+    Timer failure = exportTimer(registry, "failure");
+    return (int size, long nanos, @Nullable Throwable error) ->
+        (error == null ? success : failure).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private static Timer exportTimer(MeterRegistry registry, String outcome) {
+    return Timer.builder("tally.pipeline.export")
+        .description("Time to export one batch to the sink")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    count(registry, "accepted", PipelineStats::accepted);
+    count(registry, "delivered", PipelineStats::delivered);
+    count(registry, "spooled", PipelineStats::spooled);
+    count(registry, "replayed", PipelineStats::replayed);
+    count(registry, "dead_lettered", PipelineStats::deadLettered);
+    for (DropReason reason : DropReason.values()) {
+      FunctionCounter.builder(
+              "tally.pipeline.dropped", pipeline, p -> p.stats().dropped().getOrDefault(reason, 0L))
+          .description("Events dropped, by reason")
+          .tag("reason", reason.name())
+          .register(registry);
+    }
+    FunctionCounter.builder(
+            "tally.pipeline.export.failures", pipeline, p -> p.stats().exportFailures())
+        .description("Failed export attempts")
+        .register(registry);
+    gauge(registry, "tally.pipeline.queue.size", "Events waiting in memory", s -> s.queueSize());
+    gauge(
+        registry, "tally.pipeline.spool.bytes", "Bytes waiting in the spool", s -> s.spoolBytes());
+    gauge(
+        registry,
+        "tally.pipeline.sink.healthy",
+        "1 when the last export succeeded",
+        s -> s.sinkHealthy() ? 1 : 0);
+  }
+
+  private void count(MeterRegistry registry, String state, ToDoubleFunction<PipelineStats> value) {
+    FunctionCounter.builder("tally.pipeline.events", pipeline, p -> value.applyAsDouble(p.stats()))
+        .description("Events through the pipeline, by state")
+        .tag("state", state)
+        .register(registry);
+  }
+
+  private void gauge(
+      MeterRegistry registry,
+      String name,
+      String description,
+      ToDoubleFunction<PipelineStats> value) {
+    Gauge.builder(name, pipeline, p -> value.applyAsDouble(p.stats()))
+        .description(description)
+        .register(registry);
+  }
+}

@@ -1,0 +1,343 @@
+package dev.tally.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tally.core.CaptureMode;
+import dev.tally.core.ContentCapture;
+import dev.tally.core.ContentSummary;
+import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageEventBus;
+import dev.tally.core.UsagePipeline;
+import dev.tally.core.UsageReportable;
+import dev.tally.core.UsageSink;
+import dev.tally.core.UsageTracker;
+import dev.tally.jdbc.JdbcUsageStore;
+import dev.tally.spring.actuate.TallyEndpoint;
+import dev.tally.spring.actuate.TallyHealthIndicator;
+import dev.tally.spring.aop.TrackUsageAspect;
+import dev.tally.spring.autoconfigure.TallyActuatorAutoConfiguration;
+import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
+import dev.tally.spring.autoconfigure.TallyAutoConfiguration;
+import dev.tally.spring.autoconfigure.TallyMetricsAutoConfiguration;
+import dev.tally.spring.autoconfigure.TallyTraceIdProvider;
+import dev.tally.spring.autoconfigure.TallyTracingAutoConfiguration;
+import dev.tally.spring.event.UsageReportableListener;
+import dev.tally.spring.metrics.TallyPipelineMetrics;
+import dev.tally.test.FailingUsageSink;
+import dev.tally.test.InMemoryUsageSink;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.aspectj.lang.ProceedingJoinPoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class TallyAutoConfigurationTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  private ApplicationContextRunner runner() {
+    return new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                TallyAutoConfiguration.class,
+                TallyAspectAutoConfiguration.class,
+                TallyMetricsAutoConfiguration.class,
+                TallyActuatorAutoConfiguration.class,
+                TallyTracingAutoConfiguration.class))
+        .withPropertyValues(
+            "tally.store.url=jdbc:sqlite:" + dir.resolve("tally.db"),
+            "tally.pipeline.spool-directory=" + dir.resolve("spool"),
+            "tally.pipeline.flush-interval=10ms");
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class InMemorySinkConfig {
+    @Bean
+    InMemoryUsageSink sink() {
+      return new InMemoryUsageSink();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class MetricsConfig {
+    @Bean
+    MeterRegistry meterRegistry() {
+      return new SimpleMeterRegistry();
+    }
+  }
+
+  @Test
+  void defaultsProvideATrackerOnAPipelineIntoAnSqliteStore() {
+    runner()
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(UsageTracker.class);
+              assertThat(context).hasSingleBean(UsagePipeline.class);
+              assertThat(context).hasSingleBean(JdbcUsageStore.class);
+              assertThat(context).hasSingleBean(UsageEventBus.class);
+              assertThat(context).hasSingleBean(UsageReportableListener.class);
+              assertThat(context).hasSingleBean(TrackUsageAspect.class);
+              assertThat(context).hasSingleBean(TallyEndpoint.class);
+              assertThat(context).hasSingleBean(TallyHealthIndicator.class);
+              assertThat(context.getBean(UsageTracker.class).isEnabled()).isTrue();
+              assertThat(context.getBean(ContentCapture.class).mode())
+                  .isEqualTo(CaptureMode.LENGTHS);
+              assertThat(context.getBean(UsagePipeline.class).sink())
+                  .isSameAs(context.getBean(JdbcUsageStore.class));
+            });
+  }
+
+  @Test
+  void trackedEventsReachTheSqliteFile() {
+    runner()
+        .run(
+            context -> {
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(
+                  tracker.event("chat").subject("alice").tokens(TokenUsage.reported(3, 4)).build());
+              context.getBean(UsagePipeline.class).flush().get();
+              JdbcUsageStore store = context.getBean(JdbcUsageStore.class);
+              assertThat(
+                      store
+                          .events(
+                              dev.tally.jdbc.EventQuery.builder(
+                                      JdbcUsageStore.EARLIEST, JdbcUsageStore.LATEST)
+                                  .build())
+                          .events())
+                  .singleElement()
+                  .satisfies(e -> assertThat(e.subject()).isEqualTo("alice"));
+            });
+  }
+
+  @Test
+  void backsOffWhenTheApplicationDefinesItsOwnSinkOrTracker() {
+    runner()
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .run(
+            context -> {
+              assertThat(context).doesNotHaveBean(JdbcUsageStore.class);
+              assertThat(context.getBean(UsagePipeline.class).sink())
+                  .isSameAs(context.getBean(InMemoryUsageSink.class));
+            });
+    UsageTracker own = UsageTracker.noop();
+    runner()
+        .withBean("myTracker", UsageTracker.class, () -> own)
+        .run(context -> assertThat(context.getBean(UsageTracker.class)).isSameAs(own));
+  }
+
+  @Test
+  void disabledLeavesOnlyANoopTracker() {
+    runner()
+        .withPropertyValues("tally.enabled=false")
+        .withUserConfiguration(MetricsConfig.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(UsageTracker.class).isEnabled()).isFalse();
+              assertThat(context).doesNotHaveBean(UsagePipeline.class);
+              assertThat(context).doesNotHaveBean(JdbcUsageStore.class);
+              assertThat(context).doesNotHaveBean(TrackUsageAspect.class);
+              assertThat(context).doesNotHaveBean(TallyPipelineMetrics.class);
+              assertThat(context).doesNotHaveBean(TallyHealthIndicator.class);
+            });
+  }
+
+  @Test
+  void startsWithoutOptionalLibraries() {
+    runner()
+        .withClassLoader(
+            new FilteredClassLoader(
+                MeterRegistry.class,
+                ProceedingJoinPoint.class,
+                Endpoint.class,
+                HealthIndicator.class,
+                io.micrometer.tracing.Tracer.class))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(UsageTracker.class);
+              assertThat(context).doesNotHaveBean(TrackUsageAspect.class);
+              assertThat(context).doesNotHaveBean(TallyPipelineMetrics.class);
+              assertThat(context).doesNotHaveBean(TallyEndpoint.class);
+              assertThat(context).doesNotHaveBean(TallyHealthIndicator.class);
+              assertThat(context).doesNotHaveBean(TallyTraceIdProvider.class);
+            });
+  }
+
+  @Test
+  void metricsRecordPipelineCountersAndGenAiTokenUsageWithBoundedTags() {
+    runner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration
+                    .class,
+                org.springframework.boot.micrometer.metrics.autoconfigure
+                    .CompositeMeterRegistryAutoConfiguration.class,
+                org.springframework.boot.micrometer.metrics.autoconfigure.export.simple
+                    .SimpleMetricsExportAutoConfiguration.class))
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .run(
+            context -> {
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(
+                  tracker
+                      .event("chat")
+                      .subject("alice")
+                      .model("echo")
+                      .tokens(TokenUsage.reported(12, 30))
+                      .build());
+              context.getBean(UsagePipeline.class).flush().get();
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              await()
+                  .atMost(WAIT)
+                  .untilAsserted(
+                      () ->
+                          assertThat(
+                                  registry
+                                      .get("gen_ai.client.token.usage")
+                                      .tag("gen_ai.token.type", "output")
+                                      .tag("gen_ai.request.model", "echo")
+                                      .summary()
+                                      .totalAmount())
+                              .isEqualTo(30));
+              assertThat(
+                      registry
+                          .get("tally.pipeline.events")
+                          .tag("state", "delivered")
+                          .functionCounter()
+                          .count())
+                  .isEqualTo(1);
+              assertThat(
+                      registry
+                          .get("tally.pipeline.export")
+                          .tag("outcome", "success")
+                          .timer()
+                          .count())
+                  .isPositive();
+              assertThat(registry.getMeters())
+                  .allSatisfy(
+                      m ->
+                          assertThat(m.getId().getTags())
+                              .noneMatch(t -> t.getValue().equals("alice")));
+            });
+  }
+
+  @Test
+  void healthIsDownWhileTheSinkFailsAndOutOfServicePastTheSpoolLimit() {
+    FailingUsageSink failing = new FailingUsageSink().down();
+    runner()
+        .withBean(UsageSink.class, () -> failing)
+        .withPropertyValues("tally.pipeline.max-retries=0", "tally.health.max-spool-bytes=100000")
+        .run(
+            context -> {
+              HealthIndicator health = context.getBean(TallyHealthIndicator.class);
+              assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(tracker.event("chat").build());
+              await().atMost(WAIT).until(() -> health.health().getStatus().equals(Status.DOWN));
+              for (int i = 0; i < 2_000; i++) {
+                tracker.track(tracker.event("chat").attribute("pad", "x".repeat(100)).build());
+              }
+              await()
+                  .atMost(WAIT)
+                  .until(() -> health.health().getStatus().equals(Status.OUT_OF_SERVICE));
+              failing.up();
+              await().atMost(WAIT).until(() -> health.health().getStatus().equals(Status.UP));
+            });
+  }
+
+  @Test
+  void fullCaptureKeepsRedactedTextWhenConfigured() {
+    runner()
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .withPropertyValues("tally.capture.mode=FULL", "tally.capture.redact[0]=\\d{4}")
+        .run(
+            context -> {
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(
+                  tracker.event("chat").content(ContentSummary.of("pin 1234", "ok")).build());
+              context.getBean(UsagePipeline.class).flush().get();
+              UsageEvent stored = context.getBean(InMemoryUsageSink.class).events().get(0);
+              assertThat(stored.content().inputText()).isEqualTo("pin [REDACTED]");
+            });
+  }
+
+  record SummaryCreated(String user, long tokens, boolean broken) implements UsageReportable {
+    @Override
+    public String usageOperation() {
+      return "summary";
+    }
+
+    @Override
+    public void describeUsage(UsageEvent.Builder usage) {
+      if (broken) {
+        throw new IllegalStateException("describe failed (injected)");
+      }
+      usage.subject(user).tokens(TokenUsage.reported(tokens, 1));
+    }
+  }
+
+  @Test
+  void publishedUsageReportableEventsAreTrackedAndTheirFailuresIsolated() {
+    runner()
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .run(
+            context -> {
+              context.publishEvent(new SummaryCreated("bob", 9, true));
+              context.publishEvent(new SummaryCreated("bob", 9, false));
+              context.getBean(UsageEventBus.class).publish(new SummaryCreated("carol", 5, false));
+              InMemoryUsageSink sink = context.getBean(InMemoryUsageSink.class);
+              await().atMost(WAIT).until(() -> sink.size() == 2);
+              assertThat(sink.events())
+                  .extracting(UsageEvent::subject)
+                  .containsExactlyInAnyOrder("bob", "carol");
+              assertThat(context.getBean(UsageReportableListener.class).failures()).isEqualTo(1);
+            });
+  }
+
+  @Test
+  void traceIdComesFromTheTraceIdProvider() {
+    runner()
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .withBean(TallyTraceIdProvider.class, () -> () -> "4bf92f3577b34da6a3ce929d0e0e4736")
+        .run(
+            context -> {
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.start("chat").success();
+              context.getBean(UsagePipeline.class).flush().get();
+              assertThat(context.getBean(InMemoryUsageSink.class).events().get(0).traceId())
+                  .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            });
+  }
+
+  @Test
+  void actuatorEndpointReportsPipelineAndStore() {
+    runner()
+        .run(
+            context -> {
+              Map<String, Object> info = context.getBean(TallyEndpoint.class).tally();
+              assertThat(info).containsEntry("enabled", true);
+              @SuppressWarnings("unchecked")
+              Map<String, Object> store = (Map<String, Object>) info.get("store");
+              @SuppressWarnings("unchecked")
+              Map<String, Object> pipeline = (Map<String, Object>) info.get("pipeline");
+              assertThat(store).containsEntry("dialect", "SQLITE");
+              assertThat(pipeline).containsKeys("accepted", "spoolBytes");
+            });
+  }
+}
