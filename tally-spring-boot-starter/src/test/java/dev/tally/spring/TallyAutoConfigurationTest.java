@@ -141,6 +141,47 @@ class TallyAutoConfigurationTest {
   }
 
   @Test
+  void storeCanLiveInTheApplicationsOwnDataSource() {
+    runner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration.class))
+        .withPropertyValues(
+            "spring.datasource.url=jdbc:sqlite:" + dir.resolve("app.db"),
+            "tally.store.use-application-data-source=true")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              JdbcUsageStore store = context.getBean(JdbcUsageStore.class);
+              assertThat(store.dialect()).isEqualTo(dev.tally.jdbc.Dialect.SQLITE);
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(tracker.event("chat").build());
+              context.getBean(UsagePipeline.class).flush().get();
+              assertThat(
+                      store
+                          .events(
+                              dev.tally.jdbc.EventQuery.builder(
+                                      JdbcUsageStore.EARLIEST, JdbcUsageStore.LATEST)
+                                  .build())
+                          .events())
+                  .hasSize(1);
+            });
+  }
+
+  @Test
+  void applicationDataSourceRequestedButMissingFailsWithAClearMessage() {
+    runner()
+        .withPropertyValues("tally.store.use-application-data-source=true")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining(
+                        "tally.store.use-application-data-source=true but the application has no DataSource"));
+  }
+
+  @Test
   void disabledLeavesOnlyANoopTracker() {
     runner()
         .withPropertyValues("tally.enabled=false")
