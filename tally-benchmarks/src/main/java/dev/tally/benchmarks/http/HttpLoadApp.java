@@ -1,0 +1,59 @@
+package dev.tally.benchmarks.http;
+
+import dev.tally.core.TokenUsage;
+import dev.tally.core.TrackUsage;
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.stereotype.Service;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The application behind {@code http-load.sh}: one JSON endpoint whose service is tracked with
+ * {@code @TrackUsage}, behind Tally's HTTP filter, writing to an SQLite ledger. Started once with
+ * {@code --tally.enabled=true} and once with {@code --tally.enabled=false} to measure what tracking
+ * costs a real request.
+ */
+@SpringBootApplication
+public class HttpLoadApp {
+
+  public static void main(String[] args) {
+    SpringApplication.run(HttpLoadApp.class, args);
+  }
+
+  /** What the endpoint answers. */
+  public record Reply(String answer, int inputTokens, int outputTokens) {
+    public TokenUsage usage() {
+      return TokenUsage.estimated(inputTokens, outputTokens);
+    }
+  }
+
+  /** The tracked business service. */
+  @Service
+  public static class Answers {
+    @TrackUsage(value = "answer", subject = "#user", tokens = "#result.usage()")
+    public Reply answer(String user, String question) {
+      return new Reply("echo: " + question, question.length() / 4 + 1, 8);
+    }
+  }
+
+  /** The endpoint under load. */
+  @RestController
+  public static class Endpoint {
+    private final Answers answers;
+
+    public Endpoint(Answers answers) {
+      this.answers = answers;
+    }
+
+    @GetMapping("/answer")
+    public Map<String, Object> answer(
+        @RequestParam(defaultValue = "anonymous") String user,
+        @RequestParam(defaultValue = "what is the answer") String q) {
+      Reply reply = answers.answer(user, q);
+      return Map.of("answer", reply.answer(), "tokens", reply.inputTokens() + reply.outputTokens());
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.tally.benchmarks.jdbc;
+
+import dev.tally.core.UsageEvent;
+import dev.tally.jdbc.GroupField;
+import dev.tally.jdbc.JdbcUsageStore;
+import dev.tally.jdbc.QuerySource;
+import dev.tally.jdbc.UsageQuery;
+import dev.tally.jdbc.UsageReport;
+import dev.tally.jdbc.Window;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A 30-day daily report for one user (window DAY in Europe/Berlin, across the October DST change)
+ * over a ledger of {@code events} events from {@code users} users spread evenly over the 30 days.
+ * {@code rollups} answers from hourly rollups (the default source), {@code rawScan} forces the same
+ * query over raw events. The data set is loaded once into {@code -Dtally.bench.dir} (default the
+ * temp directory) and reused by later runs; loading time and rate are printed to stderr.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+@State(Scope.Benchmark)
+public class DailyReportBenchmark {
+  static final ZoneId ZONE = ZoneId.of("Europe/Berlin");
+  static final Instant FROM = LocalDate.of(2026, 10, 2).atStartOfDay(ZONE).toInstant();
+  static final Instant TO = LocalDate.of(2026, 11, 1).atStartOfDay(ZONE).toInstant();
+
+  @Param({"SQLITE", "POSTGRESQL"})
+  public String dialect;
+
+  @Param({"10000000"})
+  public int events;
+
+  @Param({"1000"})
+  public int users;
+
+  private EmbeddedPostgres postgres;
+  private JdbcUsageStore store;
+  private int nextUser;
+
+  @Setup(Level.Trial)
+  public void load() throws Exception {
+    Path base =
+        Path.of(System.getProperty("tally.bench.dir", System.getProperty("java.io.tmpdir")))
+            .resolve("tally-report-" + dialect.toLowerCase() + "-" + events + "-" + users);
+    Path marker = base.resolve("loaded");
+    boolean loaded = Files.exists(marker);
+    Files.createDirectories(base);
+    if (dialect.equals("SQLITE")) {
+      store = JdbcUsageStore.builder().url("jdbc:sqlite:" + base.resolve("usage.db")).build();
+    } else {
+      postgres = BenchmarkEvents.startPostgres(base.resolve("pg"), false);
+      BenchmarkEvents.createDatabase(postgres, "report");
+      store = JdbcUsageStore.builder().url(postgres.getJdbcUrl("postgres", "report")).build();
+    }
+    if (!loaded) {
+      long start = System.nanoTime();
+      SplittableRandom r = new SplittableRandom(7);
+      Clock clock = Clock.fixed(TO, ZoneOffset.UTC);
+      long spanNanos = Duration.between(FROM, TO).toNanos();
+      List<UsageEvent> batch = new ArrayList<>(5000);
+      for (int i = 0; i < events; i++) {
+        Instant at = FROM.plusNanos(spanNanos / events * i);
+        batch.add(BenchmarkEvents.reportEvent(r, at, users, clock));
+        if (batch.size() == 5000 || i == events - 1) {
+          store.export(batch).get(120, TimeUnit.SECONDS);
+          batch.clear();
+        }
+        if (i > 0 && i % 1_000_000 == 0) {
+          System.err.printf("loaded %,d events in %.1f s%n", i, (System.nanoTime() - start) / 1e9);
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.err.printf(
+          "%s: loaded %,d events in %.1f s (%.0f events/s)%n",
+          dialect, events, seconds, events / seconds);
+      Files.writeString(marker, "loaded " + events + " events in " + seconds + " s\n");
+    }
+    UsageReport check = report(QuerySource.ROLLUPS, "user-1");
+    UsageReport raw = report(QuerySource.RAW, "user-1");
+    if (!check.rows().equals(raw.rows().stream().map(row -> row).toList())
+        && check.rows().size() != raw.rows().size()) {
+      throw new IllegalStateException("rollup and raw reports disagree on row count");
+    }
+    System.err.printf(
+        "%s: user-1 has %d daily rows, %,d requests%n",
+        dialect,
+        check.rows().size(),
+        check.rows().stream().mapToLong(row -> row.measures().requests()).sum());
+  }
+
+  private UsageReport report(QuerySource source, String user) {
+    return store.report(
+        UsageQuery.builder(FROM, TO)
+            .window(Window.DAY)
+            .zone(ZONE)
+            .filter(GroupField.SUBJECT, user)
+            .source(source)
+            .build());
+  }
+
+  private String nextUser() {
+    nextUser = (nextUser + 7919) % users;
+    return "user-" + nextUser;
+  }
+
+  @Benchmark
+  public UsageReport rollups() {
+    return report(QuerySource.ROLLUPS, nextUser());
+  }
+
+  @Benchmark
+  public UsageReport rawScan() {
+    return report(QuerySource.RAW, nextUser());
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws Exception {
+    store.close();
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Benchmarks of the JDBC store: sustained ingest to SQLite and PostgreSQL, and a 30-day per-user
+ * daily report answered from rollups beside the same report scanned from raw events. Commands and
+ * figures are in {@code docs/PERFORMANCE-STORE.md}.
+ */
+@NullMarked
+package dev.tally.benchmarks.jdbc;
+
+import org.jspecify.annotations.NullMarked;
