@@ -73,6 +73,11 @@ public final class PricingSink implements UsageSink {
     return "priced(" + delegate.name() + ")";
   }
 
+  /** The catalog that prices events. */
+  public PriceCatalog catalog() {
+    return catalog;
+  }
+
   /** The sink that stores the priced events. */
   public UsageSink delegate() {
     return delegate;

@@ -2,7 +2,9 @@ package dev.tally.spring.actuate;
 
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
+import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pricing.PricingSink;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +42,12 @@ public final class TallyEndpoint {
 
     Map<String, Object> store = new LinkedHashMap<>();
     store.put("sink", pipeline.sink().name());
-    if (pipeline.sink() instanceof JdbcUsageStore jdbc) {
+    UsageSink sink = pipeline.sink();
+    if (sink instanceof PricingSink priced) {
+      store.put("priceVersion", priced.catalog().version());
+      sink = priced.delegate();
+    }
+    if (sink instanceof JdbcUsageStore jdbc) {
       store.put("dialect", jdbc.dialect().name());
     }
 

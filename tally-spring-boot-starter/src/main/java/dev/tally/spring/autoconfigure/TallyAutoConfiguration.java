@@ -6,6 +6,8 @@ import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageReportable;
 import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.core.pricing.PricingSink;
 import dev.tally.jdbc.Dialect;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.spring.event.UsageReportableListener;
@@ -23,7 +25,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Usage tracking for a Spring Boot application: a {@link UsageTracker} backed by a {@link
+ * Usage tracking for a Spring Boot application (when a {@link PriceCatalog} bean exists, events are
+ * priced on the pipeline worker before they are stored): a {@link UsageTracker} backed by a {@link
  * UsagePipeline} that writes to a {@link JdbcUsageStore} (an SQLite file under {@code ./data} by
  * default), a {@link UsageEventBus}, and the bridge that tracks published {@code UsageReportable}
  * events. Every bean backs off when the application defines its own. {@code tally.enabled=false}
@@ -78,10 +81,13 @@ public final class TallyAutoConfiguration {
         UsageSink sink,
         TallyProperties properties,
         ObjectProvider<TallyPipelineCustomizer> customizers,
+        ObjectProvider<PriceCatalog> catalog,
         ObjectProvider<Clock> clock) {
       TallyProperties.Pipeline p = properties.getPipeline();
+      PriceCatalog prices = catalog.getIfAvailable();
+      UsageSink target = prices == null ? sink : new PricingSink(sink, prices);
       UsagePipeline.Builder builder =
-          UsagePipeline.builder(sink)
+          UsagePipeline.builder(target)
               .queueCapacity(p.getQueueCapacity())
               .batchSize(p.getBatchSize())
               .flushInterval(p.getFlushInterval())
