@@ -1,0 +1,407 @@
+package dev.tally.jdbc;
+
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageRejectedException;
+import dev.tally.core.UsageSink;
+import dev.tally.jdbc.internal.Connections;
+import dev.tally.jdbc.internal.EventReader;
+import dev.tally.jdbc.internal.EventWriter;
+import dev.tally.jdbc.internal.ReportEngine;
+import dev.tally.jdbc.internal.Retention;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The usage ledger on a relational database: a {@link UsageSink} that stores each batch in one
+ * transaction, and {@link UsageQueries} over what it stored.
+ *
+ * <p>What it guarantees:
+ *
+ * <ul>
+ *   <li><b>Exactly once.</b> An event whose id is already stored is ignored ({@code ON CONFLICT DO
+ *       NOTHING}); rollups are updated only for rows that were really inserted, in the same
+ *       transaction, so retries and replays never count twice.
+ *   <li><b>Durable on completion.</b> {@link #export} completes after the transaction committed. It
+ *       does the work on the calling thread (the pipeline's worker) and never throws: failures
+ *       complete the future exceptionally, with {@link UsageRejectedException} for data the schema
+ *       will never take and any other exception for trouble worth retrying.
+ *   <li><b>Never a silent zero.</b> Events without a cost attribute ({@code tally.cost}, with
+ *       {@code tally.currency}) are stored as unpriced and counted as such; events with {@code
+ *       MISSING} token usage are counted apart.
+ * </ul>
+ *
+ * <p>Defaults: SQLite with WAL journaling, {@code synchronous=FULL}, a 30 s busy timeout and {@code
+ * BEGIN IMMEDIATE} transactions; Flyway migrations run on {@link Builder#build()}; the system UTC
+ * clock. Build one with {@link #builder()} or {@link #sqlite(Path)}.
+ */
+public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoCloseable {
+
+  /** The earliest instant an event may have: the schema stores epoch nanoseconds in a BIGINT. */
+  public static final Instant EARLIEST = Instant.parse("1677-09-22T00:12:44Z");
+
+  /** The latest instant an event may have. */
+  public static final Instant LATEST = Instant.parse("2262-04-11T23:47:16Z");
+
+  private final Connections connections;
+  private final EventWriter writer;
+  private final ReportEngine reports;
+  private final Clock clock;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JdbcUsageStore(Connections connections, Clock clock, PostgresWriteMode postgresMode) {
+    this.connections = connections;
+    this.clock = clock;
+    this.writer = new EventWriter(connections.dialect(), postgresMode);
+    this.reports = new ReportEngine(connections.dialect());
+  }
+
+  /** A builder; give it a URL or a data source. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A store on the SQLite file at {@code file} (created with its directories), with defaults. */
+  public static JdbcUsageStore sqlite(Path file) {
+    return builder().url("jdbc:sqlite:" + file.toAbsolutePath()).build();
+  }
+
+  /** The dialect this store speaks. */
+  public Dialect dialect() {
+    return connections.dialect();
+  }
+
+  @Override
+  public CompletableFuture<Void> export(List<UsageEvent> batch) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("Tally JDBC store is shut down"));
+    }
+    if (batch.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Connection c = null;
+    try {
+      c = connections.borrow();
+      writer.write(c, batch, nowNanos());
+      connections.release(c);
+      return CompletableFuture.completedFuture(null);
+    } catch (UsageRejectedException e) {
+      if (c != null) {
+        connections.release(c);
+      }
+      return CompletableFuture.failedFuture(e);
+    } catch (SQLException e) {
+      if (c != null) {
+        connections.discard(c);
+      }
+      return CompletableFuture.failedFuture(classify(e));
+    } catch (RuntimeException e) {
+      if (c != null) {
+        connections.discard(c);
+      }
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private RuntimeException classify(SQLException e) {
+    boolean permanent;
+    if (dialect() == Dialect.POSTGRESQL) {
+      String state = e.getSQLState();
+      // Class 22: data exception (bad value, NUL byte); class 23: integrity constraint.
+      permanent = state != null && (state.startsWith("22") || state.startsWith("23"));
+    } else {
+      int code = e.getErrorCode() & 0xff;
+      // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH
+      permanent = code == 18 || code == 19 || code == 20;
+    }
+    String message = "Tally JDBC store could not write the batch: " + e.getMessage();
+    return permanent
+        ? new UsageRejectedException(message, e)
+        : new IllegalStateException(message, e);
+  }
+
+  private long nowNanos() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** Already durable: {@link #export} completes only after its commit. */
+  @Override
+  public CompletableFuture<Void> flush() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Closes the connections the store opened; a caller's data source is left open. Runs once. */
+  @Override
+  public CompletableFuture<Void> shutdown() {
+    if (closed.compareAndSet(false, true)) {
+      connections.close();
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  @Override
+  public String name() {
+    return "jdbc-" + dialect().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  @Override
+  public UsageReport report(UsageQuery query) {
+    Objects.requireNonNull(query, "query");
+    ReportEngine.edges(query); // validates the bucket count before touching the database
+    return withConnection(c -> reports.report(c, query));
+  }
+
+  @Override
+  public EventPage events(EventQuery query) {
+    Objects.requireNonNull(query, "query");
+    return withConnection(c -> EventReader.page(c, query));
+  }
+
+  /**
+   * Deletes raw events and captured content older than the policy allows, counted back from the
+   * store's clock, in batches of {@value Retention#BATCH} rows. Rollups are kept. Blocks until
+   * done; safe to run while events are written.
+   */
+  public RetentionResult applyRetention(RetentionPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    return withConnection(c -> Retention.apply(c, policy, clock.instant()));
+  }
+
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T withConnection(SqlWork<T> work) {
+    Connection c;
+    try {
+      c = connections.borrow();
+    } catch (SQLException e) {
+      throw new IllegalStateException("Tally JDBC store cannot connect: " + e.getMessage(), e);
+    }
+    try {
+      T result = work.run(c);
+      connections.release(c);
+      return result;
+    } catch (SQLException e) {
+      connections.discard(c);
+      throw new IllegalStateException("Tally JDBC store query failed: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      connections.release(c);
+      throw e;
+    }
+  }
+
+  /**
+   * Builds a {@link JdbcUsageStore}. {@link #build()} validates every value, naming it in the
+   * message, connects and runs the migrations.
+   */
+  public static final class Builder {
+    private @Nullable String url;
+    private @Nullable DataSource dataSource;
+    private @Nullable Dialect dialect;
+    private @Nullable String username;
+    private @Nullable String password;
+    private Clock clock = Clock.systemUTC();
+    private SqliteSynchronous synchronous = SqliteSynchronous.FULL;
+    private Duration busyTimeout = Duration.ofSeconds(30);
+    private PostgresWriteMode postgresWriteMode = PostgresWriteMode.MULTI_ROW_VALUES;
+    private boolean migrate = true;
+
+    private Builder() {}
+
+    /** A JDBC URL; the store opens its own connections. The dialect is taken from it. */
+    public Builder url(String url) {
+      this.url = url;
+      return this;
+    }
+
+    /** Credentials for {@link #url}. */
+    public Builder credentials(String username, String password) {
+      this.username = username;
+      this.password = password;
+      return this;
+    }
+
+    /** A data source, normally a pool, with its dialect. The store never closes it. */
+    public Builder dataSource(DataSource dataSource, Dialect dialect) {
+      this.dataSource = dataSource;
+      this.dialect = dialect;
+      return this;
+    }
+
+    /** The clock stamping {@code recorded_at} and measuring retention. Default: system UTC. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** SQLite's {@code synchronous} pragma. Default {@link SqliteSynchronous#FULL}. */
+    public Builder sqliteSynchronous(SqliteSynchronous synchronous) {
+      this.synchronous = synchronous;
+      return this;
+    }
+
+    /** How long a SQLite writer waits for another writer's lock. Default 30 s. */
+    public Builder busyTimeout(Duration timeout) {
+      this.busyTimeout = timeout;
+      return this;
+    }
+
+    /** How raw events reach PostgreSQL. Default {@link PostgresWriteMode#MULTI_ROW_VALUES}. */
+    public Builder postgresWriteMode(PostgresWriteMode mode) {
+      this.postgresWriteMode = mode;
+      return this;
+    }
+
+    /** Whether {@link #build()} runs the Flyway migrations. Default true. */
+    public Builder migrate(boolean migrate) {
+      this.migrate = migrate;
+      return this;
+    }
+
+    /**
+     * Connects, runs the migrations and returns the store.
+     *
+     * @throws IllegalArgumentException naming the value that breaks a rule
+     * @throws IllegalStateException when the database cannot be reached or migrated
+     */
+    public JdbcUsageStore build() {
+      if ((url == null) == (dataSource == null)) {
+        throw new IllegalArgumentException(
+            "exactly one of url and dataSource must be set, was url="
+                + url
+                + ", dataSource="
+                + dataSource);
+      }
+      if (clock == null) {
+        throw new IllegalArgumentException("clock must not be null");
+      }
+      if (synchronous == null) {
+        throw new IllegalArgumentException("sqliteSynchronous must not be null");
+      }
+      if (postgresWriteMode == null) {
+        throw new IllegalArgumentException("postgresWriteMode must not be null");
+      }
+      if (busyTimeout == null
+          || busyTimeout.isNegative()
+          || busyTimeout.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "busyTimeout must be >= 0 and at most "
+                + Integer.MAX_VALUE
+                + " ms, was "
+                + busyTimeout);
+      }
+      String pragmas =
+          "PRAGMA busy_timeout = "
+              + busyTimeout.toMillis()
+              + ";PRAGMA synchronous = "
+              + synchronous;
+      Connections connections;
+      if (url != null) {
+        Dialect d = Dialect.fromUrl(url);
+        if (dialect != null && dialect != d) {
+          throw new IllegalArgumentException(
+              "dialect " + dialect + " does not match url '" + url + "'");
+        }
+        Properties props = new Properties();
+        if (d == Dialect.SQLITE) {
+          createParentDirectory(url);
+          props.setProperty("journal_mode", "WAL");
+          props.setProperty("synchronous", synchronous.name());
+          props.setProperty("busy_timeout", Long.toString(busyTimeout.toMillis()));
+          props.setProperty("transaction_mode", "IMMEDIATE");
+          props.setProperty("foreign_keys", "false");
+        }
+        if (username != null) {
+          props.setProperty("user", username);
+        }
+        if (password != null) {
+          props.setProperty("password", password);
+        }
+        connections = Connections.fromUrl(d, url, props, pragmas);
+      } else {
+        if (dialect == null) {
+          throw new IllegalArgumentException("dialect must not be null");
+        }
+        connections = Connections.fromDataSource(dialect, dataSource, pragmas);
+      }
+      try {
+        if (connections.dialect() == Dialect.SQLITE) {
+          enableWal(connections);
+        }
+        if (migrate) {
+          Flyway.configure(JdbcUsageStore.class.getClassLoader())
+              .dataSource(connections.dataSource())
+              .locations(
+                  "classpath:dev/tally/jdbc/migration/"
+                      + (connections.dialect() == Dialect.SQLITE ? "sqlite" : "postgresql"))
+              .table("tally_schema_history")
+              .load()
+              .migrate();
+        }
+      } catch (RuntimeException e) {
+        connections.close();
+        throw new IllegalStateException(
+            "Tally JDBC store could not start on " + describe() + ": " + e.getMessage(), e);
+      }
+      return new JdbcUsageStore(connections, clock, postgresWriteMode);
+    }
+
+    private String describe() {
+      return url != null ? "'" + url + "'" : "data source " + dataSource;
+    }
+
+    private static void enableWal(Connections connections) {
+      try {
+        Connection c = connections.borrow();
+        try (var st = c.createStatement()) {
+          // Persistent in the file; every later connection reads and writes through the WAL.
+          st.execute("PRAGMA journal_mode = WAL");
+        }
+        connections.release(c);
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot enable WAL: " + e.getMessage(), e);
+      }
+    }
+
+    private static void createParentDirectory(String url) {
+      String path = url.substring("jdbc:sqlite:".length());
+      int q = path.indexOf('?');
+      if (q >= 0) {
+        path = path.substring(0, q);
+      }
+      if (path.isEmpty() || path.startsWith(":memory:") || path.startsWith("file:")) {
+        return;
+      }
+      Path parent = Path.of(path).toAbsolutePath().getParent();
+      if (parent != null) {
+        try {
+          Files.createDirectories(parent);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot create directory " + parent, e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+package dev.tally.jdbc;
+
+/**
+ * The width of a time-series bucket. {@link #MINUTE} and {@link #HOUR} are absolute (aligned to
+ * UTC); {@link #DAY} and {@link #MONTH} follow the calendar of the query's time zone, so a day may
+ * last 23 or 25 hours across a daylight-saving change.
+ */
+public enum Window {
+  /** One minute. Answered from raw events, because rollups are hourly. */
+  MINUTE,
+  HOUR,
+  DAY,
+  MONTH
+}

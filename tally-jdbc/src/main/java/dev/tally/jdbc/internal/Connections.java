@@ -1,0 +1,177 @@
+package dev.tally.jdbc.internal;
+
+import dev.tally.jdbc.Dialect;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Where the store gets connections. With a URL the store opens its own and keeps a few idle ones,
+ * because opening a PostgreSQL connection costs a server process; with a caller's {@link
+ * DataSource} (normally a pool) every borrow is a {@code getConnection()} and every release a
+ * {@code close()}.
+ */
+public final class Connections implements AutoCloseable {
+  private static final int MAX_IDLE = 4;
+
+  private final Dialect dialect;
+  private final DataSource dataSource;
+  private final boolean owned;
+  private final String sqliteSessionPragmas;
+  private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private volatile boolean closed;
+
+  private Connections(
+      Dialect dialect, DataSource dataSource, boolean owned, String sqliteSessionPragmas) {
+    this.dialect = dialect;
+    this.dataSource = dataSource;
+    this.owned = owned;
+    this.sqliteSessionPragmas = sqliteSessionPragmas;
+  }
+
+  /** Connections opened by the store from a URL; SQLite pragmas go into the open properties. */
+  public static Connections fromUrl(
+      Dialect dialect, String url, Properties properties, String sqliteSessionPragmas) {
+    return new Connections(dialect, new UrlDataSource(url, properties), true, sqliteSessionPragmas);
+  }
+
+  /** Connections borrowed from the caller's data source; SQLite pragmas are set on each borrow. */
+  public static Connections fromDataSource(
+      Dialect dialect, DataSource dataSource, String sqliteSessionPragmas) {
+    return new Connections(dialect, dataSource, false, sqliteSessionPragmas);
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** The data source Flyway migrates through. */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Connection borrow() throws SQLException {
+    if (closed) {
+      throw new SQLException("Tally JDBC store is closed");
+    }
+    if (owned) {
+      Connection c;
+      while ((c = idle.pollFirst()) != null) {
+        if (!c.isClosed()) {
+          return c;
+        }
+      }
+      return dataSource.getConnection();
+    }
+    Connection c = dataSource.getConnection();
+    if (dialect == Dialect.SQLITE && !sqliteSessionPragmas.isEmpty()) {
+      try (Statement st = c.createStatement()) {
+        for (String pragma : sqliteSessionPragmas.split(";")) {
+          st.execute(pragma);
+        }
+      }
+    }
+    return c;
+  }
+
+  /** Returns a connection; a broken one or one in a transaction is closed instead of kept. */
+  public void release(Connection c) {
+    try {
+      if (owned && !closed && idle.size() < MAX_IDLE && !c.isClosed() && c.getAutoCommit()) {
+        idle.addFirst(c);
+        if (closed && idle.remove(c)) {
+          c.close();
+        }
+        return;
+      }
+      c.close();
+    } catch (SQLException e) {
+      closeQuietly(c);
+    }
+  }
+
+  /** Closes a connection that failed, so it is never reused. */
+  public void discard(Connection c) {
+    closeQuietly(c);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Connection c;
+    while ((c = idle.pollFirst()) != null) {
+      closeQuietly(c);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // Nothing more to do with a connection that cannot even close.
+    }
+  }
+
+  /** A minimal DriverManager data source, so Flyway and the store share one way to connect. */
+  private static final class UrlDataSource implements DataSource {
+    private final String url;
+    private final Properties properties;
+
+    UrlDataSource(String url, Properties properties) {
+      this.url = url;
+      this.properties = properties;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      return DriverManager.getConnection(url, properties);
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+      Properties p = new Properties();
+      p.putAll(properties);
+      p.setProperty("user", username);
+      p.setProperty("password", password);
+      return DriverManager.getConnection(url, p);
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+      return new PrintWriter(System.err);
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {}
+
+    @Override
+    public void setLoginTimeout(int seconds) {}
+
+    @Override
+    public int getLoginTimeout() {
+      return 0;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+      throw new SQLFeatureNotSupportedException();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+      throw new SQLException("not a wrapper");
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+      return false;
+    }
+  }
+}

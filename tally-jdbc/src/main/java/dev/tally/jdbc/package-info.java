@@ -1,0 +1,9 @@
+/**
+ * The usage ledger on JDBC: {@link dev.tally.jdbc.JdbcUsageStore} stores events (it is a {@link
+ * dev.tally.core.UsageSink}) on SQLite, the embedded default, or PostgreSQL, keeps hourly rollups
+ * in the same transaction, and answers {@link dev.tally.jdbc.UsageQueries}.
+ */
+@NullMarked
+package dev.tally.jdbc;
+
+import org.jspecify.annotations.NullMarked;

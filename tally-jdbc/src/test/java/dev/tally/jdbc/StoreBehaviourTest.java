@@ -1,0 +1,328 @@
+package dev.tally.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tally.core.ContentSummary;
+import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageRejectedException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Store behaviour every dialect must show; subclasses say how to reach a fresh database. */
+abstract class StoreBehaviourTest {
+  protected String url;
+  protected JdbcUsageStore store;
+
+  /** The URL of a new, empty database. */
+  protected abstract String freshUrl() throws Exception;
+
+  protected JdbcUsageStore open(Clock clock) {
+    return JdbcUsageStore.builder().url(url).clock(clock).build();
+  }
+
+  @BeforeEach
+  void openStore() throws Exception {
+    url = freshUrl();
+    store = open(TestEvents.CLOCK);
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  private static void export(JdbcUsageStore s, List<UsageEvent> batch) throws Exception {
+    CompletableFuture<Void> f = s.export(batch);
+    f.get(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void replayingTheSameBatchesTwiceLeavesRowsAndRollupsUnchanged() throws Exception {
+    List<UsageEvent> events = TestEvents.varied(1, 600, 30);
+    List<List<UsageEvent>> batches = new ArrayList<>();
+    for (int i = 0; i < events.size(); i += 97) {
+      batches.add(events.subList(i, Math.min(events.size(), i + 97)));
+    }
+    for (List<UsageEvent> b : batches) {
+      export(store, b);
+    }
+    var rollups = TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6");
+    var rows = TestEvents.dump(url, "tally_event", "id");
+    var content = TestEvents.dump(url, "tally_event_content", "id");
+
+    for (List<UsageEvent> b : batches) {
+      export(store, b);
+    }
+    // A replay that mixes old and new events must count only the new ones.
+    List<UsageEvent> mixed = new ArrayList<>(events.subList(0, 50));
+    UsageEvent fresh =
+        UsageEvent.builder("chat", TestEvents.CLOCK)
+            .id("fresh-1")
+            .occurredAt(TestEvents.T0)
+            .subject("fresh-subject")
+            .tokens(TokenUsage.reported(5, 7))
+            .build();
+    mixed.add(fresh);
+    export(store, mixed);
+
+    assertThat(TestEvents.dump(url, "tally_event", "id")).hasSize(rows.size() + 1);
+    assertThat(TestEvents.dump(url, "tally_event_content", "id")).isEqualTo(content);
+    UsageReport total =
+        store.report(
+            UsageQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofDays(2))).build());
+    assertThat(total.rows().get(0).measures().requests()).isEqualTo(events.size() + 1);
+
+    // The fresh event has a rollup key of its own; every other rollup row is as after pass one.
+    var after = TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6");
+    assertThat(after).hasSize(rollups.size() + 1).containsAll(rollups);
+  }
+
+  @Test
+  void exactReplayLeavesEverythingIdentical() throws Exception {
+    List<UsageEvent> events = TestEvents.varied(2, 300, 10);
+    export(store, events.subList(0, 150));
+    export(store, events.subList(150, 300));
+    var rollups = TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6");
+    var rows = TestEvents.dump(url, "tally_event", "id");
+
+    export(store, events.subList(0, 150));
+    export(store, events.subList(150, 300));
+    export(store, events);
+
+    assertThat(TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6")).isEqualTo(rollups);
+    assertThat(TestEvents.dump(url, "tally_event", "id")).isEqualTo(rows);
+  }
+
+  @Test
+  void costIsSummedPerCurrencyAndUnpricedEventsAreCountedNotZeroed() throws Exception {
+    Instant at = TestEvents.T0.plusSeconds(10);
+    export(
+        store,
+        List.of(
+            event("c1", at)
+                .attribute("tally.cost", "0.0125")
+                .attribute("tally.currency", "USD")
+                .build(),
+            event("c2", at)
+                .attribute("tally.cost", "1.5")
+                .attribute("tally.currency", "usd")
+                .build(),
+            event("c3", at).attribute("tally.cost", "2").attribute("tally.currency", "EUR").build(),
+            event("c4", at).build(),
+            event("c5", at).attribute("tally.cost", "not-a-number").build(),
+            event("c6", at).attribute("tally.cost", "0.1").build()));
+
+    UsageMeasures m = totals().rows().get(0).measures();
+
+    assertThat(m.requests()).isEqualTo(6);
+    assertThat(m.unpriced()).isEqualTo(2);
+    assertThat(m.cost())
+        .containsExactly(
+            new Money(new BigDecimal("2"), "EUR"),
+            new Money(new BigDecimal("1.5125"), "USD"),
+            new Money(new BigDecimal("0.1"), "XXX"));
+  }
+
+  @Test
+  void missingTokenUsageIsCountedApart() throws Exception {
+    Instant at = TestEvents.T0.plusSeconds(10);
+    export(
+        store,
+        List.of(
+            event("t1", at).tokens(TokenUsage.reported(100, 20)).build(),
+            event("t2", at).tokens(TokenUsage.missing()).build()));
+
+    UsageMeasures m = totals().rows().get(0).measures();
+
+    assertThat(m.tokens()).isEqualTo(new TokenTotals(100, 0, 0, 20, 0));
+    assertThat(m.tokensMissing()).isEqualTo(1);
+  }
+
+  @Test
+  void eventOutsideTheStorableRangeIsRejectedNamingTheField() {
+    UsageEvent ancient = event("old", Instant.parse("1500-01-01T00:00:00Z")).build();
+
+    assertThat(store.export(List.of(ancient)))
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(UsageRejectedException.class)
+        .withMessageContaining("occurredAt")
+        .withMessageContaining("1500-01-01");
+  }
+
+  @Test
+  void eventPagesWalkEveryEventOnceInOrder() throws Exception {
+    List<UsageEvent> events = TestEvents.varied(3, 250, 5);
+    export(store, events);
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      EventPage page =
+          store.events(
+              EventQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofHours(5)))
+                  .limit(40)
+                  .cursor(cursor)
+                  .build());
+      page.events().forEach(e -> seen.add(e.id()));
+      cursor = page.nextCursor();
+      pages++;
+      if (pages == 2) {
+        // Events stored before the cursor's position never shift later pages.
+        export(store, List.of(event("late", TestEvents.T0).build()));
+      }
+    } while (cursor != null);
+
+    List<String> expected =
+        events.stream()
+            .sorted(
+                java.util.Comparator.comparing(UsageEvent::occurredAt)
+                    .thenComparing(UsageEvent::id))
+            .map(UsageEvent::id)
+            .toList();
+    assertThat(seen).containsExactlyElementsOf(expected);
+    assertThat(pages).isEqualTo(7);
+  }
+
+  @Test
+  void eventPagesFilterByField() throws Exception {
+    List<UsageEvent> events = TestEvents.varied(4, 100, 5);
+    export(store, events);
+
+    EventPage page =
+        store.events(
+            EventQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofHours(5)))
+                .filter(GroupField.SUBJECT, "user-1")
+                .filter(GroupField.MODEL, "")
+                .limit(1000)
+                .build());
+
+    assertThat(page.events())
+        .isNotEmpty()
+        .allSatisfy(
+            e -> {
+              assertThat(e.subject()).isEqualTo("user-1");
+              assertThat(e.model()).isNull();
+            });
+    assertThat(page.events())
+        .hasSize(
+            (int)
+                events.stream()
+                    .filter(e -> e.subject().equals("user-1") && e.model() == null)
+                    .count());
+  }
+
+  @Test
+  void retentionDeletesOldRawRowsAndContentButKeepsRollups() throws Exception {
+    Instant now = Instant.parse("2026-03-31T00:00:00Z");
+    List<UsageEvent> events = new ArrayList<>();
+    for (int day = 0; day < 30; day++) {
+      for (int i = 0; i < 100; i++) {
+        events.add(
+            event("r-" + day + "-" + i, now.minus(Duration.ofDays(day)).minusSeconds(3600 + i))
+                .content(ContentSummary.of("in", "out"))
+                .build());
+      }
+    }
+    export(store, events);
+    var rollups = TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6");
+    store.close();
+    store = open(Clock.fixed(now, ZoneOffset.UTC));
+
+    RetentionResult result = store.applyRetention(RetentionPolicy.ofDays(20, 7));
+
+    // Raw: days 20..29 are older than 20 days (each event is at least an hour before midnight).
+    assertThat(result.rawEvents()).isEqualTo(1000);
+    // Content: days 7..29 go, 2300 rows.
+    assertThat(result.capturedContent()).isEqualTo(2300);
+    assertThat(TestEvents.count(url, "tally_event")).isEqualTo(2000);
+    assertThat(TestEvents.count(url, "tally_event_content")).isEqualTo(700);
+    assertThat(TestEvents.dump(url, "tally_rollup_hour", "1, 2, 3, 4, 5, 6")).isEqualTo(rollups);
+    assertThat(store.applyRetention(RetentionPolicy.ofDays(20, 7)))
+        .isEqualTo(new RetentionResult(0, 0));
+  }
+
+  @Test
+  void dayBucketsFollowTheZoneAcrossDaylightSaving() throws Exception {
+    // New York switched to summer time on 2026-03-08: that day has 23 hours.
+    Instant from = Instant.parse("2026-03-07T05:00:00Z");
+    Instant to = Instant.parse("2026-03-10T04:00:00Z");
+    List<UsageEvent> events = new ArrayList<>();
+    for (Instant t = from; t.isBefore(to); t = t.plus(Duration.ofMinutes(30))) {
+      events.add(event("dst-" + t, t).build());
+    }
+    export(store, events);
+
+    UsageReport report =
+        store.report(
+            UsageQuery.builder(from, to)
+                .window(Window.DAY)
+                .zone(java.time.ZoneId.of("America/New_York"))
+                .build());
+
+    assertThat(report.source()).isEqualTo(QuerySource.ROLLUPS);
+    assertThat(report.rows())
+        .extracting(r -> r.measures().requests())
+        .containsExactly(48L, 46L, 48L);
+    assertThat(report.rows().get(1).start()).isEqualTo(Instant.parse("2026-03-08T05:00:00Z"));
+    assertThat(report.rows().get(1).end()).isEqualTo(Instant.parse("2026-03-09T04:00:00Z"));
+  }
+
+  @Test
+  void halfHourZonesAndMinuteWindowsAreAnsweredFromRawEvents() throws Exception {
+    Instant from = Instant.parse("2026-03-01T00:00:00Z");
+    List<UsageEvent> events = new ArrayList<>();
+    for (int i = 0; i < 48 * 4; i++) {
+      events.add(event("k-" + i, from.plus(Duration.ofMinutes(15L * i))).build());
+    }
+    export(store, events);
+
+    UsageReport kolkata =
+        store.report(
+            UsageQuery.builder(from, from.plus(Duration.ofDays(2)))
+                .window(Window.DAY)
+                .zone(java.time.ZoneId.of("Asia/Kolkata"))
+                .build());
+    UsageReport minutes =
+        store.report(
+            UsageQuery.builder(from, from.plus(Duration.ofHours(1))).window(Window.MINUTE).build());
+
+    assertThat(kolkata.source()).isEqualTo(QuerySource.RAW);
+    // Kolkata days start at 18:30 UTC: 74 quarter hours before, 96 in the full day, 22 after.
+    assertThat(kolkata.rows())
+        .extracting(r -> r.measures().requests())
+        .containsExactly(74L, 96L, 22L);
+    assertThat(minutes.source()).isEqualTo(QuerySource.RAW);
+    assertThat(minutes.rows())
+        .extracting(UsageRow::start)
+        .containsExactly(
+            from,
+            from.plus(Duration.ofMinutes(15)),
+            from.plus(Duration.ofMinutes(30)),
+            from.plus(Duration.ofMinutes(45)));
+  }
+
+  private UsageReport totals() {
+    return store.report(
+        UsageQuery.builder(
+                TestEvents.T0.truncatedTo(ChronoUnit.DAYS), TestEvents.T0.plus(Duration.ofDays(1)))
+            .build());
+  }
+
+  private static UsageEvent.Builder event(String id, Instant at) {
+    return UsageEvent.builder("chat", TestEvents.CLOCK).id(id).occurredAt(at).subject("u");
+  }
+}
