@@ -4,8 +4,8 @@ import static dev.tally.core.budget.BudgetTestSupport.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.MutableClock;
 import dev.tally.core.budget.BudgetTestSupport.FakeLedger;
-import dev.tally.core.budget.BudgetTestSupport.ManualClock;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class BudgetEvaluatorTest {
   private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
 
-  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T09:00:00Z"));
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T09:00:00Z"));
   private final FakeLedger ledger = new FakeLedger();
   private final InMemoryAlertOutbox outbox = new InMemoryAlertOutbox();
   private final BudgetRepository budgets = BudgetRepository.inMemory();

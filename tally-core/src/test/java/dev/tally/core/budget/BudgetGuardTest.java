@@ -3,15 +3,15 @@ package dev.tally.core.budget;
 import static dev.tally.core.budget.BudgetTestSupport.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.MutableClock;
 import dev.tally.core.budget.BudgetTestSupport.FakeLedger;
-import dev.tally.core.budget.BudgetTestSupport.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import org.junit.jupiter.api.Test;
 
 class BudgetGuardTest {
-  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T21:30:00Z"));
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T21:30:00Z"));
   private final FakeLedger ledger = new FakeLedger();
   private final BudgetRepository budgets = BudgetRepository.inMemory();
   private final BudgetEvaluator evaluator =

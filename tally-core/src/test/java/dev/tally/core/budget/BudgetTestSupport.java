@@ -1,48 +1,13 @@
 package dev.tally.core.budget;
 
 import java.math.BigDecimal;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A clock moved by hand, and a ledger fake that answers spend from recorded entries. */
+/** A ledger fake that answers spend from recorded entries. */
 final class BudgetTestSupport {
   private BudgetTestSupport() {}
-
-  static final class ManualClock extends Clock {
-    private volatile Instant now;
-
-    ManualClock(Instant now) {
-      this.now = now;
-    }
-
-    void set(Instant instant) {
-      now = instant;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   /** Records spend entries (subject, time, amount) and sums them like the ledger would. */
   static final class FakeLedger implements SpendSource {

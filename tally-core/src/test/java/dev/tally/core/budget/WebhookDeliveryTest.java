@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tally.core.MutableClock;
 import dev.tally.core.budget.BudgetTestSupport.FakeLedger;
-import dev.tally.core.budget.BudgetTestSupport.ManualClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -144,7 +144,7 @@ class WebhookDeliveryTest {
 
   @Test
   void aReceiverThatIsDownIsRetriedUntilItComesUp() throws IOException {
-    ManualClock clock = new ManualClock(Instant.now());
+    MutableClock clock = new MutableClock(Instant.now());
     String url = startReceiver();
     int port = server.getAddress().getPort();
     server.stop(0);
