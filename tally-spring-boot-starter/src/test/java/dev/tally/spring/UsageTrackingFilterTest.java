@@ -46,6 +46,11 @@ class UsageTrackingFilterTest {
       throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no such thing");
     }
 
+    @GetMapping("/api/unavailable")
+    String unavailable() {
+      throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "upstream down");
+    }
+
     @GetMapping("/api/broken")
     String broken() {
       throw new IllegalStateException("handler bug");
@@ -101,8 +106,12 @@ class UsageTrackingFilterTest {
     MockMvc mvc = mvc();
     mvc.perform(get("/api/missing"));
 
-    assertThat(tracker).singleEvent().failed().hasAttribute("http.status", "404");
-    assertThat(tracker.last().error().type()).isEqualTo("HTTP 404");
+    mvc.perform(get("/api/unavailable"));
+
+    assertThat(tracker).event(0).failed().hasAttribute("http.status", "404");
+    assertThat(tracker.events().get(0).error().type()).isEqualTo("HTTP 404");
+    assertThat(tracker).event(1).failed().hasAttribute("http.status", "503");
+    assertThat(tracker.events().get(1).error().type()).isEqualTo("HTTP 503");
   }
 
   @Test
