@@ -21,6 +21,11 @@ import org.jspecify.annotations.Nullable;
  * @param occurredAt when the operation started
  * @param operation what it was, for example {@code "chat"}
  * @param subject who did it: a user id, or {@link #ANONYMOUS}
+ * @param userEmail the user's email, when known
+ * @param sessionId the conversation or session the operation belongs to
+ * @param tenant the customer or organisation, for multi-tenant services
+ * @param model the model used, for example {@code gpt-4o-mini}
+ * @param provider who served the model, for example {@code openai}
  * @param tokens token usage by category, with its source
  * @param duration how long it took, never negative
  * @param outcome success or error

@@ -30,7 +30,10 @@ public interface UsageSink {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Releases resources. Called once, by the pipeline's close. Default: already complete. */
+  /**
+   * Releases resources. Called once, by the pipeline's close. Exports still in flight complete or
+   * fail; none is left hanging. Default: already complete.
+   */
   default CompletableFuture<Void> shutdown() {
     return CompletableFuture.completedFuture(null);
   }
