@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,9 +59,9 @@ import org.slf4j.LoggerFactory;
 public final class UsagePipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UsagePipeline.class);
   private static final AtomicInteger WORKER_IDS = new AtomicInteger();
-  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final java.util.function.Consumer<UsageEvent> NO_OBSERVER = e -> {};
-  private static final long LINGER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final UsageSink sink;
   private final ArrayBlockingQueue<UsageEvent> queue;
@@ -100,6 +101,7 @@ public final class UsagePipeline implements AutoCloseable {
   // Worker-thread state.
   private int probeAttempt;
   private long nextProbeNanos;
+  private long idleParkNanos = MIN_PARK_NANOS;
 
   private UsagePipeline(Builder b) {
     this.sink = b.sink;
@@ -293,35 +295,54 @@ public final class UsagePipeline implements AutoCloseable {
     }
   }
 
-  private List<UsageEvent> collectBatch() throws InterruptedException {
+  /**
+   * Takes the next batch. The worker never blocks on the queue's condition: a consumer waiting
+   * there would make every {@code offer} on a request thread pay for waking it (a futex call of
+   * microseconds). It polls without blocking and parks when the queue is empty, backing off from
+   * {@link #MIN_PARK_NANOS} to {@link #MAX_PARK_NANOS}; flush and close unpark it at once.
+   */
+  private List<UsageEvent> collectBatch() {
     List<UsageEvent> batch = new ArrayList<>(Math.min(batchSize, 1024));
-    boolean replayDue = spool.hasPending() && (sinkHealthy || System.nanoTime() >= nextProbeNanos);
-    UsageEvent first = replayDue ? queue.poll() : queue.poll(idleWait(), TimeUnit.NANOSECONDS);
-    if (first == null) {
-      return batch;
+    if (queue.drainTo(batch, batchSize) == 0) {
+      boolean replayDue =
+          spool.hasPending() && (sinkHealthy || System.nanoTime() >= nextProbeNanos);
+      if (replayDue || closing || !flushes.isEmpty()) {
+        return batch;
+      }
+      park(idleParkNanos());
+      idleParkNanos = Math.min(idleParkNanos * 2, MAX_PARK_NANOS);
+      if (queue.drainTo(batch, batchSize) == 0) {
+        return batch;
+      }
     }
-    batch.add(first);
-    queue.drainTo(batch, batchSize - 1);
+    idleParkNanos = MIN_PARK_NANOS;
     long deadline = System.nanoTime() + flushIntervalNanos;
+    long lingerPark = MIN_PARK_NANOS;
     while (batch.size() < batchSize && !closing && flushes.isEmpty()) {
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
         break;
       }
-      UsageEvent next = queue.poll(Math.min(remaining, LINGER_SLICE_NANOS), TimeUnit.NANOSECONDS);
-      if (next != null) {
-        batch.add(next);
-        queue.drainTo(batch, batchSize - batch.size());
+      if (queue.drainTo(batch, batchSize - batch.size()) == 0) {
+        park(Math.min(remaining, lingerPark));
+        lingerPark = Math.min(lingerPark * 2, MAX_PARK_NANOS);
+      } else {
+        lingerPark = MIN_PARK_NANOS;
       }
     }
     return batch;
   }
 
-  private long idleWait() {
+  private long idleParkNanos() {
+    long park = idleParkNanos;
     if (!sinkHealthy && spool.hasPending()) {
-      return Math.max(1, Math.min(IDLE_POLL_NANOS, nextProbeNanos - System.nanoTime()));
+      park = Math.min(park, nextProbeNanos - System.nanoTime());
     }
-    return IDLE_POLL_NANOS;
+    return Math.max(MIN_PARK_NANOS, park);
+  }
+
+  private static void park(long nanos) {
+    LockSupport.parkNanos(nanos);
   }
 
   /** Exports, retrying transient failures; splits rejected batches; spools when retries run out. */
@@ -649,6 +670,7 @@ public final class UsagePipeline implements AutoCloseable {
     synchronized (wakeLock) {
       wakeLock.notifyAll();
     }
+    LockSupport.unpark(worker);
   }
 
   private record FlushRequest(long target, CompletableFuture<Void> done) {}
