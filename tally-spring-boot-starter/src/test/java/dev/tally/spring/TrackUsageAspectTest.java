@@ -38,7 +38,7 @@ class TrackUsageAspectTest {
       return new Reply("echo: " + message, "echo-1", TokenUsage.reported(3, 5));
     }
 
-    @TrackUsage(value = "chat", subject = "#user.id")
+    @TrackUsage(value = "chat", subject = "#user.id", model = "'echo-1'")
     public Reply failing(User user) throws IOException {
       throw new IOException("provider down");
     }
@@ -122,7 +122,12 @@ class TrackUsageAspectTest {
               .isInstanceOf(IOException.class)
               .hasMessage("provider down");
 
-          assertThat(tracker).singleEvent().hasSubject("bob").failedWith(IOException.class);
+          assertThat(tracker)
+              .singleEvent()
+              .hasSubject("bob")
+              .hasModel("echo-1")
+              .failedWith(IOException.class);
+          assertThat(context.getBean(TrackUsageAspect.class).expressionFailures()).isZero();
         });
   }
 

@@ -65,7 +65,7 @@ public final class TrackUsageAspect {
     try {
       result = pjp.proceed();
     } catch (Throwable t) {
-      safely(() -> op.failure(t));
+      finish(op, trackUsage, method, pjp.getTarget(), args, null, t);
       throw t;
     }
     if (result instanceof CompletionStage<?> stage) {
@@ -121,7 +121,9 @@ public final class TrackUsageAspect {
       @Nullable Throwable error) {
     try {
       MethodBasedEvaluationContext context = context(method, target, args, value, true);
-      String model = text(a.model(), context, method);
+      // On failure there is no #result; a model expression that needs one is expected to fail.
+      String model =
+          error == null ? text(a.model(), context, method) : quietText(a.model(), context);
       if (model != null) {
         op.model(model);
       }
@@ -170,6 +172,19 @@ public final class TrackUsageAspect {
             + value.getClass().getName(),
         null);
     return TokenUsage.missing();
+  }
+
+  private @Nullable String quietText(String expression, MethodBasedEvaluationContext context) {
+    if (expression.isEmpty()) {
+      return null;
+    }
+    try {
+      Object value =
+          expressions.computeIfAbsent(expression, parser::parseExpression).getValue(context);
+      return value == null ? null : String.valueOf(value);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private @Nullable Object evaluate(

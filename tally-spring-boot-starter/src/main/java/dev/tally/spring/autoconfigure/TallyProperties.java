@@ -432,9 +432,12 @@ public class TallyProperties {
     }
   }
 
-  /** Reserved for the dated price catalog (a later release). */
+  /** The dated price catalog. */
   public static class Pricing {
-    /** Path of a price catalog overriding the shipped defaults. Not read yet. */
+    /**
+     * Path of a JSON price catalog overriding the one the application ships (read by the reference
+     * server; an application provides its own PriceCatalog bean).
+     */
     private @Nullable Path catalog;
 
     public @Nullable Path getCatalog() {

@@ -75,7 +75,7 @@ public final class TallyUsageMetrics implements Consumer<UsageEvent> {
   private void tokens(String operation, String model, String type, long count) {
     DistributionSummary.builder("gen_ai.client.token.usage")
         .description("Tokens used per operation")
-        .baseUnit("{token}")
+        .baseUnit("tokens")
         .tag("gen_ai.operation.name", operation)
         .tag("gen_ai.request.model", model)
         .tag("gen_ai.token.type", type)

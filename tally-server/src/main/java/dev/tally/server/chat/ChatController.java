@@ -1,0 +1,87 @@
+package dev.tally.server.chat;
+
+import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.server.ServerSettings;
+import dev.tally.server.auth.Caller;
+import dev.tally.server.web.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code POST /api/chat} and {@code POST /api/chat/sessions/{id}/summary}. */
+@RestController
+@RequestMapping("/api/chat")
+class ChatController {
+  private final ChatService chat;
+  private final SummaryService summaries;
+  private final PriceCatalog prices;
+  private final long maxMessageBytes;
+
+  ChatController(
+      ChatService chat, SummaryService summaries, PriceCatalog prices, ServerSettings settings) {
+    this.chat = chat;
+    this.summaries = summaries;
+    this.prices = prices;
+    this.maxMessageBytes = settings.chat().maxMessageSize().toBytes();
+  }
+
+  /** The body of {@code POST /api/chat}; without {@code sessionId} a new session starts. */
+  record ChatRequest(@Nullable String message, @Nullable String sessionId) {}
+
+  record ChatResponse(String response, String sessionId, String model, UsageView usage) {}
+
+  record SummaryResponse(String summary, String sessionId, String model, UsageView usage) {}
+
+  @PostMapping
+  ChatResponse chat(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @RequestBody ChatRequest request) {
+    String message = request.message();
+    if (message == null || message.isBlank()) {
+      throw ApiException.badRequest("message must be given and not blank");
+    }
+    long bytes = message.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxMessageBytes) {
+      throw new ApiException(
+          HttpStatus.CONTENT_TOO_LARGE,
+          "message is " + bytes + " bytes (UTF-8), at most " + maxMessageBytes + " are accepted");
+    }
+    String sessionId =
+        request.sessionId() == null
+            ? UUID.randomUUID().toString()
+            : validSession(request.sessionId());
+    ChatReply reply = chat.chat(caller, sessionId, message);
+    return new ChatResponse(
+        reply.response(),
+        reply.sessionId(),
+        reply.model(),
+        UsageView.of(reply.usage(), reply.model(), reply.startedAt(), prices));
+  }
+
+  @PostMapping("/sessions/{id}/summary")
+  SummaryResponse summary(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @PathVariable String id) {
+    SummaryService.Summary s = summaries.summarize(caller, validSession(id));
+    return new SummaryResponse(
+        s.text(),
+        s.sessionId(),
+        s.model(),
+        UsageView.of(s.usage(), s.model(), s.startedAt(), prices));
+  }
+
+  private static String validSession(String id) {
+    if (!id.matches("[A-Za-z0-9_-]{1,128}")) {
+      throw ApiException.badRequest(
+          "sessionId must be 1 to 128 letters, digits, '-' or '_', was '"
+              + (id.length() > 140 ? id.substring(0, 140) + "..." : id)
+              + "'");
+    }
+    return id;
+  }
+}

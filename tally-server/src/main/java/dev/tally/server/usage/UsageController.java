@@ -1,0 +1,190 @@
+package dev.tally.server.usage;
+
+import dev.tally.jdbc.EventPage;
+import dev.tally.jdbc.EventQuery;
+import dev.tally.jdbc.GroupField;
+import dev.tally.jdbc.JdbcUsageStore;
+import dev.tally.jdbc.UsageQuery;
+import dev.tally.jdbc.UsageReport;
+import dev.tally.jdbc.Window;
+import dev.tally.server.auth.Caller;
+import dev.tally.server.web.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneId;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The usage API over the Tally ledger. A user reads only their own usage ({@code /me}, and {@code
+ * /export} for themselves); admins read anyone's. Callers without a key get 401.
+ */
+@RestController
+@RequestMapping("/api/usage")
+class UsageController {
+  private final JdbcUsageStore store;
+  private final UsageParams params;
+
+  UsageController(JdbcUsageStore store, UsageParams params) {
+    this.store = store;
+    this.params = params;
+  }
+
+  /** The caller's own usage. */
+  @GetMapping("/me")
+  UsageViews.Report me(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String from,
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String window,
+      @RequestParam(required = false) @Nullable String groupBy,
+      @RequestParam(required = false) @Nullable String tz,
+      @RequestParam(required = false) @Nullable String operation,
+      @RequestParam(required = false) @Nullable String model,
+      @RequestParam(required = false) @Nullable String outcome) {
+    caller.requireUser();
+    return report(caller.subject(), from, to, window, groupBy, tz, operation, model, outcome);
+  }
+
+  /** Anyone's usage, or everyone's without {@code subject}: admins only. */
+  @GetMapping
+  UsageViews.Report usage(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String subject,
+      @RequestParam(required = false) @Nullable String from,
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String window,
+      @RequestParam(required = false) @Nullable String groupBy,
+      @RequestParam(required = false) @Nullable String tz,
+      @RequestParam(required = false) @Nullable String operation,
+      @RequestParam(required = false) @Nullable String model,
+      @RequestParam(required = false) @Nullable String outcome) {
+    caller.requireAdmin();
+    return report(subject, from, to, window, groupBy, tz, operation, model, outcome);
+  }
+
+  /** Raw events, oldest first, with cursor pagination: admins only. */
+  @GetMapping("/events")
+  UsageViews.EventsPage events(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String subject,
+      @RequestParam(required = false) @Nullable String from,
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String operation,
+      @RequestParam(required = false) @Nullable String model,
+      @RequestParam(required = false) @Nullable String outcome,
+      @RequestParam(required = false) @Nullable Integer limit,
+      @RequestParam(required = false) @Nullable String cursor) {
+    caller.requireAdmin();
+    UsageParams.Range range = params.range(from, to, params.zone(null));
+    EventQuery.Builder query =
+        EventQuery.builder(range.from(), range.to()).limit(params.limit(limit)).cursor(cursor);
+    filters(subject, operation, model, outcome).forEach(query::filter);
+    EventPage page = store.events(query.build());
+    return new UsageViews.EventsPage(
+        page.events().stream().map(UsageViews.EventView::of).toList(), page.nextCursor());
+  }
+
+  /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
+  @GetMapping("/export")
+  ResponseEntity<String> export(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String format,
+      @RequestParam(required = false) @Nullable String subject,
+      @RequestParam(required = false) @Nullable String from,
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String window,
+      @RequestParam(required = false) @Nullable String groupBy,
+      @RequestParam(required = false) @Nullable String tz,
+      @RequestParam(required = false) @Nullable String operation,
+      @RequestParam(required = false) @Nullable String model,
+      @RequestParam(required = false) @Nullable String outcome) {
+    caller.requireUser();
+    if (format != null && !format.equalsIgnoreCase("csv")) {
+      throw ApiException.badRequest("format must be csv, was '" + format + "'");
+    }
+    String who = subject;
+    if (!caller.admin()) {
+      if (subject != null && !subject.equals(caller.subject())) {
+        throw ApiException.forbidden("you may export only your own usage");
+      }
+      who = caller.subject();
+    }
+    UsageViews.Report report =
+        report(who, from, to, window, groupBy, tz, operation, model, outcome);
+    return ResponseEntity.ok()
+        .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+        .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"usage.csv\"")
+        .body(UsageCsv.write(report));
+  }
+
+  private UsageViews.Report report(
+      @Nullable String subject,
+      @Nullable String from,
+      @Nullable String to,
+      @Nullable String window,
+      @Nullable String groupBy,
+      @Nullable String tz,
+      @Nullable String operation,
+      @Nullable String model,
+      @Nullable String outcome) {
+    ZoneId zone = params.zone(tz);
+    UsageParams.Range range = params.range(from, to, zone);
+    Window w = params.window(window);
+    List<GroupField> groups = params.groupBy(groupBy);
+    Map<GroupField, String> filters = filters(subject, operation, model, outcome);
+
+    UsageQuery.Builder series =
+        UsageQuery.builder(range.from(), range.to()).window(w).zone(zone).groupBy(groups);
+    UsageQuery.Builder totals = UsageQuery.builder(range.from(), range.to()).zone(zone);
+    filters.forEach(series::filter);
+    filters.forEach(totals::filter);
+    UsageReport seriesReport = store.report(series.build());
+    UsageReport totalsReport = store.report(totals.build());
+
+    UsageViews.Measures total =
+        totalsReport.rows().isEmpty()
+            ? UsageViews.Measures.NONE
+            : UsageViews.Measures.of(totalsReport.rows().get(0).measures());
+    return new UsageViews.Report(
+        subject,
+        range.from(),
+        range.to(),
+        w == null ? null : w.name().toLowerCase(Locale.ROOT),
+        zone.getId(),
+        groups.stream().map(g -> g.name().toLowerCase(Locale.ROOT)).toList(),
+        total,
+        seriesReport.rows().stream().map(UsageViews.Point::of).toList());
+  }
+
+  private static Map<GroupField, String> filters(
+      @Nullable String subject,
+      @Nullable String operation,
+      @Nullable String model,
+      @Nullable String outcome) {
+    Map<GroupField, String> filters = new EnumMap<>(GroupField.class);
+    if (subject != null) {
+      filters.put(GroupField.SUBJECT, subject);
+    }
+    if (operation != null) {
+      filters.put(GroupField.OPERATION, operation);
+    }
+    if (model != null) {
+      filters.put(GroupField.MODEL, model);
+    }
+    if (outcome != null) {
+      filters.put(GroupField.OUTCOME, outcome.toUpperCase(Locale.ROOT));
+    }
+    return filters;
+  }
+}
