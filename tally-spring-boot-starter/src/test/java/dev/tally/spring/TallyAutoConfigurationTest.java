@@ -57,7 +57,8 @@ class TallyAutoConfigurationTest {
                 TallyAspectAutoConfiguration.class,
                 TallyMetricsAutoConfiguration.class,
                 TallyActuatorAutoConfiguration.class,
-                TallyTracingAutoConfiguration.class))
+                TallyTracingAutoConfiguration.class,
+                dev.tally.spring.autoconfigure.TallyBudgetAutoConfiguration.class))
         .withPropertyValues(
             "tally.store.url=jdbc:sqlite:" + dir.resolve("tally.db"),
             "tally.pipeline.spool-directory=" + dir.resolve("spool"),
@@ -98,7 +99,7 @@ class TallyAutoConfigurationTest {
               assertThat(context.getBean(ContentCapture.class).mode())
                   .isEqualTo(CaptureMode.LENGTHS);
               assertThat(context.getBean(UsagePipeline.class).sink())
-                  .isSameAs(context.getBean(JdbcUsageStore.class));
+                  .isInstanceOf(dev.tally.core.budget.BudgetEvaluatingSink.class);
             });
   }
 
@@ -179,6 +180,68 @@ class TallyAutoConfigurationTest {
                     .rootCause()
                     .hasMessageContaining(
                         "tally.store.use-application-data-source=true but the application has no DataSource"));
+  }
+
+  @Test
+  void budgetsAreEvaluatedAfterEachStoredBatchAndTheGuardRefusesOverBudget() {
+    runner()
+        .run(
+            context -> {
+              dev.tally.core.budget.BudgetRepository budgets =
+                  context.getBean(dev.tally.core.budget.BudgetRepository.class);
+              budgets.put(
+                  new dev.tally.core.budget.Budget(
+                      "alice-daily",
+                      "alice",
+                      dev.tally.core.budget.Budget.Measure.TOKENS,
+                      new java.math.BigDecimal("100"),
+                      null,
+                      dev.tally.core.budget.BudgetWindow.day(java.time.ZoneId.of("Europe/Berlin")),
+                      java.util.List.of(50, 100),
+                      dev.tally.core.budget.Budget.Action.BLOCK,
+                      null));
+              dev.tally.core.budget.BudgetGuard guard =
+                  context.getBean(dev.tally.core.budget.BudgetGuard.class);
+              UsageTracker tracker = context.getBean(UsageTracker.class);
+              tracker.track(
+                  tracker
+                      .event("chat")
+                      .subject("alice")
+                      .tokens(TokenUsage.reported(40, 20))
+                      .build());
+              context.getBean(UsagePipeline.class).flush().get();
+              dev.tally.core.budget.AlertOutbox outbox =
+                  context.getBean(dev.tally.core.budget.AlertOutbox.class);
+              await().atMost(WAIT).until(() -> outbox.recent(10).size() == 1);
+              assertThat(guard.check("alice")).isEmpty();
+
+              tracker.track(
+                  tracker
+                      .event("chat")
+                      .subject("alice")
+                      .tokens(TokenUsage.reported(30, 20))
+                      .build());
+              context.getBean(UsagePipeline.class).flush().get();
+
+              await().atMost(WAIT).until(() -> outbox.recent(10).size() == 2);
+              assertThat(outbox.recent(10))
+                  .extracting(e -> e.alert().threshold())
+                  .containsExactlyInAnyOrder(50, 100);
+              assertThat(guard.check("alice")).isPresent();
+              assertThat(guard.check("bob")).isEmpty();
+            });
+  }
+
+  @Test
+  void budgetsCanBeSwitchedOff() {
+    runner()
+        .withPropertyValues("tally.budgets.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).doesNotHaveBean(dev.tally.core.budget.BudgetEvaluator.class);
+              assertThat(context.getBean(UsagePipeline.class).sink())
+                  .isSameAs(context.getBean(JdbcUsageStore.class));
+            });
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.budget.BudgetEvaluatingSink;
 import dev.tally.core.pricing.PricingSink;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.util.LinkedHashMap;
@@ -43,6 +44,10 @@ public final class TallyEndpoint {
     Map<String, Object> store = new LinkedHashMap<>();
     store.put("sink", pipeline.sink().name());
     UsageSink sink = pipeline.sink();
+    if (sink instanceof BudgetEvaluatingSink budgeted) {
+      store.put("budgets", true);
+      sink = budgeted.delegate();
+    }
     if (sink instanceof PricingSink priced) {
       store.put("priceVersion", priced.catalog().version());
       sink = priced.delegate();

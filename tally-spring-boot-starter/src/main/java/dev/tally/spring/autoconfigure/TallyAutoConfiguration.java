@@ -6,6 +6,8 @@ import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageReportable;
 import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.budget.BudgetEvaluatingSink;
+import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.core.pricing.PricingSink;
 import dev.tally.jdbc.Dialect;
@@ -82,10 +84,15 @@ public final class TallyAutoConfiguration {
         TallyProperties properties,
         ObjectProvider<TallyPipelineCustomizer> customizers,
         ObjectProvider<PriceCatalog> catalog,
+        ObjectProvider<BudgetEvaluator> budgets,
         ObjectProvider<Clock> clock) {
       TallyProperties.Pipeline p = properties.getPipeline();
       PriceCatalog prices = catalog.getIfAvailable();
       UsageSink target = prices == null ? sink : new PricingSink(sink, prices);
+      BudgetEvaluator evaluator = budgets.getIfAvailable();
+      if (evaluator != null) {
+        target = new BudgetEvaluatingSink(target, evaluator);
+      }
       UsagePipeline.Builder builder =
           UsagePipeline.builder(target)
               .queueCapacity(p.getQueueCapacity())

@@ -1,9 +1,13 @@
 package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.UsagePipeline;
+import dev.tally.core.budget.AlertDispatcher;
+import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.spring.metrics.TallyPipelineMetrics;
 import dev.tally.spring.metrics.TallyUsageMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -52,5 +56,31 @@ public final class TallyMetricsAutoConfiguration {
   @ConditionalOnMissingBean
   TallyPipelineMetrics tallyPipelineMetrics(UsagePipeline pipeline) {
     return new TallyPipelineMetrics(pipeline);
+  }
+
+  /** {@code tally.budget.alerts{state=fired|delivered|failed}}, when budgets are on. */
+  @Bean
+  @ConditionalOnBean(MeterRegistry.class)
+  MeterBinder tallyBudgetMetrics(
+      ObjectProvider<BudgetEvaluator> evaluator, ObjectProvider<AlertDispatcher> dispatcher) {
+    return registry -> {
+      BudgetEvaluator fired = evaluator.getIfAvailable();
+      AlertDispatcher delivery = dispatcher.getIfAvailable();
+      if (fired == null || delivery == null) {
+        return;
+      }
+      FunctionCounter.builder("tally.budget.alerts", fired, BudgetEvaluator::firedCount)
+          .description("Budget alerts, by state")
+          .tag("state", "fired")
+          .register(registry);
+      FunctionCounter.builder("tally.budget.alerts", delivery, AlertDispatcher::deliveredCount)
+          .description("Budget alerts, by state")
+          .tag("state", "delivered")
+          .register(registry);
+      FunctionCounter.builder("tally.budget.alerts", delivery, AlertDispatcher::failedCount)
+          .description("Budget alerts, by state")
+          .tag("state", "failed")
+          .register(registry);
+    };
   }
 }

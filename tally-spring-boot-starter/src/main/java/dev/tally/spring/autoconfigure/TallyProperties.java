@@ -449,10 +449,19 @@ public class TallyProperties {
     }
   }
 
-  /** Reserved for budgets and quota enforcement (a later release). */
+  /** Budgets, alerts and quota enforcement. */
   public static class Budgets {
-    /** Whether budgets are evaluated. Not read yet. */
-    private boolean enabled = false;
+    /** Whether budgets are evaluated after each stored batch and alerts delivered. */
+    private boolean enabled = true;
+
+    /** How often the alert dispatcher looks for alerts to deliver. */
+    private Duration alertPollInterval = Duration.ofSeconds(1);
+
+    /** First pause before a failed alert delivery is retried; doubles each time, with jitter. */
+    private Duration alertInitialBackoff = Duration.ofSeconds(1);
+
+    /** Longest pause between retries of an alert delivery. */
+    private Duration alertMaxBackoff = Duration.ofMinutes(5);
 
     public boolean isEnabled() {
       return enabled;
@@ -460,6 +469,30 @@ public class TallyProperties {
 
     public void setEnabled(boolean enabled) {
       this.enabled = enabled;
+    }
+
+    public Duration getAlertPollInterval() {
+      return alertPollInterval;
+    }
+
+    public void setAlertPollInterval(Duration alertPollInterval) {
+      this.alertPollInterval = alertPollInterval;
+    }
+
+    public Duration getAlertInitialBackoff() {
+      return alertInitialBackoff;
+    }
+
+    public void setAlertInitialBackoff(Duration alertInitialBackoff) {
+      this.alertInitialBackoff = alertInitialBackoff;
+    }
+
+    public Duration getAlertMaxBackoff() {
+      return alertMaxBackoff;
+    }
+
+    public void setAlertMaxBackoff(Duration alertMaxBackoff) {
+      this.alertMaxBackoff = alertMaxBackoff;
     }
   }
 }
