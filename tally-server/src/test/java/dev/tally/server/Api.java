@@ -26,7 +26,12 @@ public final class Api {
   }
 
   /** A response; {@code json} is null when the body is not JSON. */
-  public record Response(int status, String contentType, String body, @Nullable JsonNode json) {
+  public record Response(
+      int status,
+      String contentType,
+      String body,
+      @Nullable JsonNode json,
+      java.net.http.HttpHeaders headers) {
     public JsonNode json() {
       if (json == null) {
         throw new AssertionError("not JSON (" + status + " " + contentType + "): " + body);
@@ -58,6 +63,18 @@ public final class Api {
 
   public Response post(String path, @Nullable String key) {
     return send(request(path, key).POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  public Response put(String path, @Nullable String key, Object body) {
+    String text = body instanceof String s ? s : json.writeValueAsString(body);
+    return send(
+        request(path, key)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString(text)));
+  }
+
+  public Response delete(String path, @Nullable String key) {
+    return send(request(path, key).DELETE());
   }
 
   public Response chat(@Nullable String key, String message) {
@@ -92,7 +109,7 @@ public final class Api {
       HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       String type = r.headers().firstValue("Content-Type").orElse("");
       JsonNode body = type.contains("json") ? json.readTree(r.body()) : null;
-      return new Response(r.statusCode(), type, r.body(), body);
+      return new Response(r.statusCode(), type, r.body(), body, r.headers());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.tally.server.web;
 
+import dev.tally.server.budget.BudgetExceededException;
 import dev.tally.server.model.ChatModelException;
 import dev.tally.server.model.ChatModelTimeoutException;
 import java.time.DateTimeException;
@@ -29,6 +30,17 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   @ExceptionHandler(ApiException.class)
   ProblemDetail api(ApiException e) {
     return problem(e.status(), e.getMessage());
+  }
+
+  /** 429 naming the budget, with Retry-After until its window resets. */
+  @ExceptionHandler(BudgetExceededException.class)
+  ResponseEntity<ProblemDetail> budgetExceeded(BudgetExceededException e) {
+    ProblemDetail body = problem(e.status(), e.getMessage());
+    body.setProperty("budgetId", e.refusal().status().budget().id());
+    body.setProperty("windowEnd", e.refusal().status().window().end().toString());
+    return ResponseEntity.status(e.status())
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(e.refusal().retryAfterSeconds()))
+        .body(body);
   }
 
   /** Query values the ledger refuses (window, groupBy, ranges) name the parameter and value. */
