@@ -13,7 +13,7 @@ public enum GroupField {
   SUBJECT,
   /** What it was, for example {@code chat}. */
   OPERATION,
-  /** The model; events without one group under {@code null}. */
+  /** The model; events without one group (and filter) under the empty string. */
   MODEL,
   /** {@code SUCCESS} or {@code ERROR}. */
   OUTCOME;

@@ -57,6 +57,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   /** The latest instant an event may have. */
   public static final Instant LATEST = Instant.parse("2262-04-11T23:47:16Z");
 
+  /** SQLite page cache per connection: 64 MiB, so rollup and index pages stay in memory. */
+  private static final int SQLITE_CACHE_KIB = 65_536;
+
   private final Connections connections;
   private final EventWriter writer;
   private final ReportEngine reports;
@@ -67,7 +70,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     this.connections = connections;
     this.clock = clock;
     this.writer = new EventWriter(connections.dialect(), postgresMode);
-    this.reports = new ReportEngine(connections.dialect());
+    this.reports = new ReportEngine();
   }
 
   /** A builder; give it a URL or a data source. */
@@ -168,7 +171,6 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   @Override
   public UsageReport report(UsageQuery query) {
     Objects.requireNonNull(query, "query");
-    ReportEngine.edges(query); // validates the bucket count before touching the database
     return withConnection(c -> reports.report(c, query));
   }
 
@@ -225,7 +227,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     private Clock clock = Clock.systemUTC();
     private SqliteSynchronous synchronous = SqliteSynchronous.FULL;
     private Duration busyTimeout = Duration.ofSeconds(30);
-    private PostgresWriteMode postgresWriteMode = PostgresWriteMode.MULTI_ROW_VALUES;
+    private PostgresWriteMode postgresWriteMode = PostgresWriteMode.COPY;
     private boolean migrate = true;
 
     private Builder() {}
@@ -268,7 +270,10 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
       return this;
     }
 
-    /** How raw events reach PostgreSQL. Default {@link PostgresWriteMode#MULTI_ROW_VALUES}. */
+    /**
+     * How raw events reach PostgreSQL. Default {@link PostgresWriteMode#COPY}, the faster of the
+     * two in the store benchmark ({@code docs/PERFORMANCE-STORE.md}).
+     */
     public Builder postgresWriteMode(PostgresWriteMode mode) {
       this.postgresWriteMode = mode;
       return this;

@@ -49,6 +49,11 @@ final class EmbeddedPg {
 
   /** A JDBC URL of a new, empty database on the shared server. */
   static String newDatabaseUrl() {
+    return server().getJdbcUrl("postgres", newDatabase());
+  }
+
+  /** The name of a new, empty database on the shared server. */
+  static String newDatabase() {
     String name = "tally_test_" + DATABASES.incrementAndGet();
     try (Connection c = server().getPostgresDatabase().getConnection();
         Statement st = c.createStatement()) {
@@ -56,7 +61,7 @@ final class EmbeddedPg {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot create database " + name, e);
     }
-    return server().getJdbcUrl("postgres", name);
+    return name;
   }
 
   private static EmbeddedPostgres start() throws IOException {

@@ -32,8 +32,8 @@ final class BenchmarkEvents {
    * A realistic chat event of about 1 KB as stored (ids, user, session, model, five token
    * categories, cost, and a handful of attributes), with a UUIDv7 id.
    */
-  static UsageEvent ingestEvent(SplittableRandom r, Instant at, Clock clock) {
-    int user = r.nextInt(5_000);
+  static UsageEvent ingestEvent(SplittableRandom r, int users, Instant at, Clock clock) {
+    int user = r.nextInt(users);
     return UsageEvent.builder(r.nextInt(10) < 8 ? "chat" : "summarize", clock)
         .occurredAt(at)
         .subject("user-" + user)
@@ -76,10 +76,10 @@ final class BenchmarkEvents {
         .build();
   }
 
-  static List<UsageEvent> batch(SplittableRandom r, int size, Instant at, Clock clock) {
+  static List<UsageEvent> batch(SplittableRandom r, int size, int users, Instant at, Clock clock) {
     List<UsageEvent> batch = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      batch.add(ingestEvent(r, at, clock));
+      batch.add(ingestEvent(r, users, at, clock));
     }
     return batch;
   }

@@ -51,6 +51,13 @@ public class StoreIngestBenchmark {
   @Param({"SQLITE", "SQLITE_NORMAL", "POSTGRESQL_VALUES", "POSTGRESQL_COPY"})
   public String target;
 
+  /**
+   * Distinct subjects: with 5000, nearly every event of a batch has a rollup row of its own (the
+   * costly case); with 50, events share rollup rows.
+   */
+  @Param({"5000", "50"})
+  public int users;
+
   private Path dir;
   private EmbeddedPostgres postgres;
   private JdbcUsageStore store;
@@ -82,7 +89,7 @@ public class StoreIngestBenchmark {
 
   @Setup(Level.Invocation)
   public void nextBatch() {
-    next = BenchmarkEvents.batch(random, BATCH, Instant.now(), clock);
+    next = BenchmarkEvents.batch(random, BATCH, users, Instant.now(), clock);
   }
 
   @Benchmark

@@ -68,14 +68,21 @@ public final class Connections implements AutoCloseable {
           return c;
         }
       }
-      return dataSource.getConnection();
+      return applyPragmas(dataSource.getConnection());
     }
-    Connection c = dataSource.getConnection();
+    // A pooled connection may be new or reused; the pragmas are cheap, so set them every time.
+    return applyPragmas(dataSource.getConnection());
+  }
+
+  private Connection applyPragmas(Connection c) throws SQLException {
     if (dialect == Dialect.SQLITE && !sqliteSessionPragmas.isEmpty()) {
       try (Statement st = c.createStatement()) {
         for (String pragma : sqliteSessionPragmas.split(";")) {
           st.execute(pragma);
         }
+      } catch (SQLException e) {
+        closeQuietly(c);
+        throw e;
       }
     }
     return c;

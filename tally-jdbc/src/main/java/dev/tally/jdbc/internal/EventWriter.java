@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +55,9 @@ public final class EventWriter {
   private final Dialect dialect;
   private final PostgresWriteMode postgresMode;
   private final String sqliteInsert;
-  private final String rollupUpsert;
+  private final String postgresRollupUpsert = postgresRollupUpsertSql();
+  // Bounded by the bucket combinations that occur; in practice a few hundred short strings.
+  private final Map<HistogramShape, String> sparseUpserts = new ConcurrentHashMap<>();
   private final Map<Integer, String> pgInsertByRows = new ConcurrentHashMap<>();
 
   public EventWriter(Dialect dialect, PostgresWriteMode postgresMode) {
@@ -66,7 +69,6 @@ public final class EventWriter {
             + ") VALUES ("
             + placeholders(EVENT_COLUMN_COUNT)
             + ") ON CONFLICT (id) DO NOTHING";
-    this.rollupUpsert = rollupUpsertSql(dialect);
   }
 
   private static String placeholders(int n) {
@@ -79,35 +81,6 @@ public final class EventWriter {
 
   static String histogramColumn(int bucket) {
     return bucket < 10 ? "h0" + bucket : "h" + bucket;
-  }
-
-  private static String rollupUpsertSql(Dialect dialect) {
-    StringBuilder cols = new StringBuilder(ROLLUP_KEY);
-    StringBuilder set = new StringBuilder();
-    for (String s : ROLLUP_SUMS) {
-      cols.append(", ").append(s);
-      set.append(s).append(" = tally_rollup_hour.").append(s).append(" + excluded.").append(s);
-      set.append(", ");
-    }
-    cols.append(", duration_max_ns");
-    set.append("duration_max_ns = ")
-        .append(dialect == Dialect.SQLITE ? "max(" : "GREATEST(")
-        .append("tally_rollup_hour.duration_max_ns, excluded.duration_max_ns)");
-    for (int i = 0; i < DurationHistogram.BUCKETS; i++) {
-      String h = histogramColumn(i);
-      cols.append(", ").append(h);
-      set.append(", ").append(h).append(" = tally_rollup_hour.").append(h);
-      set.append(" + excluded.").append(h);
-    }
-    int n = 6 + ROLLUP_SUMS.length + 1 + DurationHistogram.BUCKETS;
-    return "INSERT INTO tally_rollup_hour ("
-        + cols
-        + ") VALUES ("
-        + placeholders(n)
-        + ") ON CONFLICT ("
-        + ROLLUP_KEY
-        + ") DO UPDATE SET "
-        + set;
   }
 
   /**
@@ -125,7 +98,6 @@ public final class EventWriter {
       }
     }
     c.setAutoCommit(false);
-    long t0 = System.nanoTime();
     try {
       List<EventRow> inserted =
           dialect == Dialect.SQLITE
@@ -133,13 +105,9 @@ public final class EventWriter {
               : postgresMode == PostgresWriteMode.COPY
                   ? PostgresCopy.insert(c, rows, recordedAtNs)
                   : insertPostgres(c, rows, recordedAtNs);
-      long t1 = System.nanoTime();
       insertContent(c, inserted);
       upsertRollups(c, inserted);
-      long t2 = System.nanoTime();
       c.commit();
-      long t3 = System.nanoTime();
-      if (Boolean.getBoolean("tally.probe")) System.err.printf("insert %.1f rollups %.1f commit %.1f%n", (t1-t0)/1e6, (t2-t1)/1e6, (t3-t2)/1e6);
       return inserted.size();
     } catch (SQLException | RuntimeException e) {
       try {
@@ -308,35 +276,227 @@ public final class EventWriter {
               row.currency() == null ? "" : row.currency());
       deltas.computeIfAbsent(key, k -> new Measures()).add(row);
     }
-    try (PreparedStatement ps = c.prepareStatement(rollupUpsert)) {
-      for (Map.Entry<RollupKey, Measures> entry : deltas.entrySet()) {
-        RollupKey k = entry.getKey();
-        Measures m = entry.getValue();
-        int p = 1;
-        ps.setLong(p++, k.hourStartNs());
-        ps.setString(p++, k.subject());
-        ps.setString(p++, k.operation());
-        ps.setString(p++, k.model());
-        ps.setString(p++, k.outcome());
-        ps.setString(p++, k.currency());
-        ps.setLong(p++, m.requests);
-        ps.setLong(p++, m.errors);
-        ps.setLong(p++, m.input);
-        ps.setLong(p++, m.cachedInput);
-        ps.setLong(p++, m.cacheWrite);
-        ps.setLong(p++, m.output);
-        ps.setLong(p++, m.reasoning);
-        ps.setLong(p++, m.tokensMissing);
-        ps.setLong(p++, m.costNanos);
-        ps.setLong(p++, m.unpriced);
-        ps.setLong(p++, m.durationSumUs);
-        ps.setLong(p++, m.durationMaxNs);
-        for (long count : m.histogram) {
-          ps.setInt(p++, (int) count);
+    if (dialect == Dialect.POSTGRESQL) {
+      upsertRollupsPostgres(c, deltas);
+    } else {
+      upsertRollupsSqlite(c, deltas);
+    }
+  }
+
+  /**
+   * SQLite: one upsert per rollup row, but naming only the histogram buckets the delta touches
+   * (usually one or two of 82), so each upsert binds and adds about 20 values instead of 100.
+   * Deltas with the same touched buckets share a prepared statement and a JDBC batch.
+   */
+  private void upsertRollupsSqlite(Connection c, TreeMap<RollupKey, Measures> deltas)
+      throws SQLException {
+    Map<HistogramShape, List<Map.Entry<RollupKey, Measures>>> byShape = new LinkedHashMap<>();
+    for (Map.Entry<RollupKey, Measures> entry : deltas.entrySet()) {
+      byShape
+          .computeIfAbsent(HistogramShape.of(entry.getValue().histogram), k -> new ArrayList<>())
+          .add(entry);
+    }
+    for (Map.Entry<HistogramShape, List<Map.Entry<RollupKey, Measures>>> group :
+        byShape.entrySet()) {
+      HistogramShape shape = group.getKey();
+      String sql = sparseUpserts.computeIfAbsent(shape, this::sparseUpsertSql);
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (Map.Entry<RollupKey, Measures> entry : group.getValue()) {
+          int p = bindRollup(ps, entry.getKey(), entry.getValue());
+          for (int bucket : shape.buckets()) {
+            ps.setLong(p++, entry.getValue().histogram[bucket]);
+          }
+          ps.addBatch();
         }
-        ps.addBatch();
+        ps.executeBatch();
       }
-      ps.executeBatch();
+    }
+  }
+
+  private static int bindRollup(PreparedStatement ps, RollupKey k, Measures m) throws SQLException {
+    int p = 1;
+    ps.setLong(p++, k.hourStartNs());
+    ps.setString(p++, k.subject());
+    ps.setString(p++, k.operation());
+    ps.setString(p++, k.model());
+    ps.setString(p++, k.outcome());
+    ps.setString(p++, k.currency());
+    ps.setLong(p++, m.requests);
+    ps.setLong(p++, m.errors);
+    ps.setLong(p++, m.input);
+    ps.setLong(p++, m.cachedInput);
+    ps.setLong(p++, m.cacheWrite);
+    ps.setLong(p++, m.output);
+    ps.setLong(p++, m.reasoning);
+    ps.setLong(p++, m.tokensMissing);
+    ps.setLong(p++, m.costNanos);
+    ps.setLong(p++, m.unpriced);
+    ps.setLong(p++, m.durationSumUs);
+    ps.setLong(p++, m.durationMaxNs);
+    return p;
+  }
+
+  private String sparseUpsertSql(HistogramShape shape) {
+    StringBuilder cols = new StringBuilder(ROLLUP_KEY);
+    StringBuilder set = new StringBuilder();
+    for (String s : ROLLUP_SUMS) {
+      cols.append(", ").append(s);
+      set.append(s).append(" = tally_rollup_hour.").append(s).append(" + excluded.").append(s);
+      set.append(", ");
+    }
+    cols.append(", duration_max_ns");
+    set.append(
+        "duration_max_ns = max(tally_rollup_hour.duration_max_ns, excluded.duration_max_ns)");
+    for (int bucket : shape.buckets()) {
+      String h = histogramColumn(bucket);
+      cols.append(", ").append(h);
+      set.append(", ").append(h).append(" = tally_rollup_hour.").append(h);
+      set.append(" + excluded.").append(h);
+    }
+    int n = 6 + ROLLUP_SUMS.length + 1 + shape.buckets().length;
+    return "INSERT INTO tally_rollup_hour ("
+        + cols
+        + ") VALUES ("
+        + placeholders(n)
+        + ") ON CONFLICT ("
+        + ROLLUP_KEY
+        + ") DO UPDATE SET "
+        + set;
+  }
+
+  /**
+   * PostgreSQL: every rollup delta of the batch in one statement, as arrays expanded by {@code
+   * unnest}. One round trip, and rows are upserted in key order, so concurrent writers lock rollup
+   * rows in the same order and cannot deadlock.
+   */
+  private void upsertRollupsPostgres(Connection c, TreeMap<RollupKey, Measures> deltas)
+      throws SQLException {
+    int n = deltas.size();
+    Long[] hours = new Long[n];
+    String[][] keys = new String[5][n];
+    Long[][] sums = new Long[ROLLUP_SUMS.length + 1][n];
+    String[] histograms = new String[n];
+    int i = 0;
+    for (Map.Entry<RollupKey, Measures> entry : deltas.entrySet()) {
+      RollupKey k = entry.getKey();
+      Measures m = entry.getValue();
+      hours[i] = k.hourStartNs();
+      keys[0][i] = k.subject();
+      keys[1][i] = k.operation();
+      keys[2][i] = k.model();
+      keys[3][i] = k.outcome();
+      keys[4][i] = k.currency();
+      long[] values = {
+        m.requests,
+        m.errors,
+        m.input,
+        m.cachedInput,
+        m.cacheWrite,
+        m.output,
+        m.reasoning,
+        m.tokensMissing,
+        m.costNanos,
+        m.unpriced,
+        m.durationSumUs,
+        m.durationMaxNs
+      };
+      for (int v = 0; v < values.length; v++) {
+        sums[v][i] = values[v];
+      }
+      StringBuilder h = new StringBuilder(DurationHistogram.BUCKETS * 2);
+      for (int b = 0; b < DurationHistogram.BUCKETS; b++) {
+        h.append(b == 0 ? "" : ",").append(m.histogram[b]);
+      }
+      histograms[i] = h.toString();
+      i++;
+    }
+    try (PreparedStatement ps = c.prepareStatement(postgresRollupUpsert)) {
+      int p = 1;
+      ps.setArray(p++, c.createArrayOf("bigint", hours));
+      for (String[] key : keys) {
+        ps.setArray(p++, c.createArrayOf("text", key));
+      }
+      for (Long[] sum : sums) {
+        ps.setArray(p++, c.createArrayOf("bigint", sum));
+      }
+      ps.setArray(p, c.createArrayOf("text", histograms));
+      ps.executeUpdate();
+    }
+  }
+
+  private static String postgresRollupUpsertSql() {
+    StringBuilder cols = new StringBuilder(ROLLUP_KEY);
+    StringBuilder select = new StringBuilder(ROLLUP_KEY);
+    StringBuilder unnestArgs = new StringBuilder("?::bigint[]");
+    StringBuilder alias = new StringBuilder(ROLLUP_KEY);
+    StringBuilder set = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      unnestArgs.append(", ?::text[]");
+    }
+    for (String s : ROLLUP_SUMS) {
+      cols.append(", ").append(s);
+      select.append(", ").append(s);
+      alias.append(", ").append(s);
+      unnestArgs.append(", ?::bigint[]");
+      set.append(s).append(" = tally_rollup_hour.").append(s).append(" + excluded.").append(s);
+      set.append(", ");
+    }
+    cols.append(", duration_max_ns");
+    select.append(", duration_max_ns");
+    alias.append(", duration_max_ns, hist");
+    unnestArgs.append(", ?::bigint[], ?::text[]");
+    set.append(
+        "duration_max_ns = GREATEST(tally_rollup_hour.duration_max_ns,"
+            + " excluded.duration_max_ns)");
+    for (int b = 0; b < DurationHistogram.BUCKETS; b++) {
+      String h = histogramColumn(b);
+      cols.append(", ").append(h);
+      select.append(", h[").append(b + 1).append(']');
+      set.append(", ").append(h).append(" = tally_rollup_hour.").append(h);
+      set.append(" + excluded.").append(h);
+    }
+    return "INSERT INTO tally_rollup_hour ("
+        + cols
+        + ") SELECT "
+        + select
+        + " FROM (SELECT t.*, string_to_array(t.hist, ',')::int[] AS h FROM unnest("
+        + unnestArgs
+        + ") AS t("
+        + alias
+        // OFFSET 0 keeps the subquery apart, so each text array is parsed once, not 82 times.
+        + ") OFFSET 0) AS d ON CONFLICT ("
+        + ROLLUP_KEY
+        + ") DO UPDATE SET "
+        + set;
+  }
+
+  /** Which histogram buckets a rollup delta touches: the shape of its sparse upsert. */
+  record HistogramShape(long low, long high) {
+    static HistogramShape of(long[] histogram) {
+      long low = 0;
+      long high = 0;
+      for (int b = 0; b < histogram.length; b++) {
+        if (histogram[b] != 0) {
+          if (b < 64) {
+            low |= 1L << b;
+          } else {
+            high |= 1L << (b - 64);
+          }
+        }
+      }
+      return new HistogramShape(low, high);
+    }
+
+    int[] buckets() {
+      int[] out = new int[Long.bitCount(low) + Long.bitCount(high)];
+      int i = 0;
+      for (int b = 0; b < DurationHistogram.BUCKETS; b++) {
+        boolean set = b < 64 ? (low & (1L << b)) != 0 : (high & (1L << (b - 64))) != 0;
+        if (set) {
+          out[i++] = b;
+        }
+      }
+      return out;
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.jdbc.Dialect;
 import dev.tally.jdbc.GroupField;
 import dev.tally.jdbc.QuerySource;
 import dev.tally.jdbc.UsageQuery;
@@ -34,11 +33,7 @@ public final class ReportEngine {
   private static final long HOUR = 60 * MINUTE;
   private static final long DAY = 24 * HOUR;
 
-  private final Dialect dialect;
-
-  public ReportEngine(Dialect dialect) {
-    this.dialect = dialect;
-  }
+  public ReportEngine() {}
 
   /** Which source will answer, or an IllegalArgumentException saying why the asked one cannot. */
   public static QuerySource chooseSource(UsageQuery q, long[] edges) {
@@ -301,8 +296,4 @@ public final class ReportEngine {
   }
 
   private record CellKey(int bucket, List<String> values) {}
-
-  Dialect dialect() {
-    return dialect;
-  }
 }

@@ -49,7 +49,8 @@ CREATE INDEX tally_event_content_time_idx ON tally_event_content (occurred_at_ns
 
 -- Hourly rollups per subject x operation x model x outcome (x currency of the priced cost).
 -- model and currency hold '' for "none" so the key is never NULL. h00..h81 count durations in
--- the fixed log-scale histogram described in docs/STORE.md.
+-- the fixed log-scale histogram described in docs/STORE.md. Rows are updated in place many times an
+-- hour; the free space left by fillfactor lets PostgreSQL do that as HOT updates.
 CREATE TABLE tally_rollup_hour (
   hour_start_ns BIGINT NOT NULL,
   subject VARCHAR(256) NOT NULL,
@@ -152,6 +153,6 @@ CREATE TABLE tally_rollup_hour (
   h80 INTEGER NOT NULL DEFAULT 0,
   h81 INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (hour_start_ns, subject, operation, model, outcome, currency)
-);
+) WITH (fillfactor = 70);
 
 CREATE INDEX tally_rollup_subject_idx ON tally_rollup_hour (subject, hour_start_ns);

@@ -5,14 +5,17 @@ import dev.tally.core.UsageSink;
 import dev.tally.test.UsageSinkConformanceTest;
 import java.util.List;
 
-/** The COPY write path keeps the same contract as the default one. */
-class PostgresCopyConformanceTest extends UsageSinkConformanceTest {
+/** The multi-row VALUES write path keeps the same contract as the default COPY one. */
+class PostgresValuesConformanceTest extends UsageSinkConformanceTest {
   private String url;
 
   @Override
   protected UsageSink createSink() {
     url = EmbeddedPg.newDatabaseUrl();
-    return JdbcUsageStore.builder().url(url).postgresWriteMode(PostgresWriteMode.COPY).build();
+    return JdbcUsageStore.builder()
+        .url(url)
+        .postgresWriteMode(PostgresWriteMode.MULTI_ROW_VALUES)
+        .build();
   }
 
   @Override
