@@ -139,7 +139,10 @@ public final class EventWriter {
       long t2 = System.nanoTime();
       c.commit();
       long t3 = System.nanoTime();
-      if (Boolean.getBoolean("tally.probe")) System.err.printf("insert %.1f rollups %.1f commit %.1f%n", (t1-t0)/1e6, (t2-t1)/1e6, (t3-t2)/1e6);
+      if (Boolean.getBoolean("tally.probe"))
+        System.err.printf(
+            "insert %.1f rollups %.1f commit %.1f%n",
+            (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
       return inserted.size();
     } catch (SQLException | RuntimeException e) {
       try {
