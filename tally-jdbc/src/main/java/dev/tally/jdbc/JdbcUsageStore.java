@@ -84,6 +84,11 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   }
 
   /** The dialect this store speaks. */
+  /** The connections of this store, for the budget tables that live beside the ledger. */
+  Connections connections() {
+    return connections;
+  }
+
   public Dialect dialect() {
     return connections.dialect();
   }

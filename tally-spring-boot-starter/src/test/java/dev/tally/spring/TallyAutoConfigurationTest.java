@@ -212,6 +212,8 @@ class TallyAutoConfigurationTest {
               context.getBean(UsagePipeline.class).flush().get();
               dev.tally.core.budget.AlertOutbox outbox =
                   context.getBean(dev.tally.core.budget.AlertOutbox.class);
+              assertThat(outbox).isInstanceOf(dev.tally.jdbc.JdbcAlertOutbox.class);
+              assertThat(budgets).isInstanceOf(dev.tally.jdbc.JdbcBudgetStore.class);
               await().atMost(WAIT).until(() -> outbox.recent(10).size() == 1);
               assertThat(guard.check("alice")).isEmpty();
 
@@ -229,6 +231,34 @@ class TallyAutoConfigurationTest {
                   .containsExactlyInAnyOrder(50, 100);
               assertThat(guard.check("alice")).isPresent();
               assertThat(guard.check("bob")).isEmpty();
+            });
+  }
+
+  @Test
+  void budgetsLiveInMemoryWhenTheSinkIsNotTheJdbcStoreButQueriesExist() {
+    runner()
+        .withBean(
+            "otherQueries",
+            dev.tally.jdbc.UsageQueries.class,
+            () ->
+                new dev.tally.jdbc.UsageQueries() {
+                  @Override
+                  public dev.tally.jdbc.UsageReport report(dev.tally.jdbc.UsageQuery query) {
+                    throw new UnsupportedOperationException("not used");
+                  }
+
+                  @Override
+                  public dev.tally.jdbc.EventPage events(dev.tally.jdbc.EventQuery query) {
+                    throw new UnsupportedOperationException("not used");
+                  }
+                })
+        .withPropertyValues("tally.store.url=jdbc:sqlite:" + dir.resolve("other.db"))
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context.getBean(dev.tally.core.budget.AlertOutbox.class))
+                  .isInstanceOf(dev.tally.core.budget.InMemoryAlertOutbox.class);
             });
   }
 

@@ -10,6 +10,9 @@ import dev.tally.core.budget.InMemoryAlertOutbox;
 import dev.tally.core.budget.LogAlertNotifier;
 import dev.tally.core.budget.SpendSource;
 import dev.tally.core.budget.WebhookAlertNotifier;
+import dev.tally.jdbc.JdbcAlertOutbox;
+import dev.tally.jdbc.JdbcBudgetStore;
+import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.jdbc.UsageQueries;
 import dev.tally.spring.budget.StoreSpendSource;
 import java.time.Clock;
@@ -28,9 +31,9 @@ import org.springframework.context.annotation.Bean;
  * BudgetGuard} tells the application whether to refuse a request. Spend is read from the store's
  * queries, so it needs a {@link UsageQueries} (the default JDBC store is one).
  *
- * <p>The default repository and outbox live in memory: alerts fire once per window while the
- * process lives. Define {@link BudgetRepository} and {@link AlertOutbox} beans backed by a database
- * to keep that across restarts.
+ * <p>With the JDBC store, budgets and the alert outbox live in the ledger's database ({@link
+ * JdbcBudgetStore}, {@link JdbcAlertOutbox}), so a threshold fires once per window across restarts
+ * and instances. With another store they live in memory.
  */
 @AutoConfiguration(after = TallyAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "tally.enabled", matchIfMissing = true)
@@ -38,16 +41,20 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(UsageQueries.class)
 public final class TallyBudgetAutoConfiguration {
 
+  /** In the ledger's database when the ledger is the JDBC store, in memory otherwise. */
   @Bean
   @ConditionalOnMissingBean
-  BudgetRepository tallyBudgetRepository() {
-    return BudgetRepository.inMemory();
+  BudgetRepository tallyBudgetRepository(ObjectProvider<JdbcUsageStore> store) {
+    JdbcUsageStore jdbc = store.getIfUnique();
+    return jdbc != null ? JdbcBudgetStore.on(jdbc) : BudgetRepository.inMemory();
   }
 
+  /** Beside the budgets: in the ledger's database when the ledger is the JDBC store. */
   @Bean
   @ConditionalOnMissingBean
-  AlertOutbox tallyAlertOutbox() {
-    return new InMemoryAlertOutbox();
+  AlertOutbox tallyAlertOutbox(ObjectProvider<JdbcUsageStore> store) {
+    JdbcUsageStore jdbc = store.getIfUnique();
+    return jdbc != null ? JdbcAlertOutbox.on(jdbc) : new InMemoryAlertOutbox();
   }
 
   @Bean

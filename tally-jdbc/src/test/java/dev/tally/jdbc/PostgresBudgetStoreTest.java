@@ -1,0 +1,8 @@
+package dev.tally.jdbc;
+
+class PostgresBudgetStoreTest extends JdbcBudgetStoreTest {
+  @Override
+  JdbcUsageStore openStore() {
+    return JdbcUsageStore.builder().url(EmbeddedPg.newDatabaseUrl()).build();
+  }
+}
