@@ -61,6 +61,7 @@ public final class UsagePipeline implements AutoCloseable {
   private static final AtomicInteger WORKER_IDS = new AtomicInteger();
   private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long LINGER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final java.util.function.Consumer<UsageEvent> NO_OBSERVER = e -> {};
 
   private final UsageSink sink;
@@ -316,18 +317,16 @@ public final class UsagePipeline implements AutoCloseable {
       }
     }
     idleParkNanos = MIN_PARK_NANOS;
+    // Linger for a fuller batch, waking every LINGER_PARK_NANOS: events wait in the queue
+    // meanwhile, so waking more often would only burn CPU that request threads need.
     long deadline = System.nanoTime() + flushIntervalNanos;
-    long lingerPark = MIN_PARK_NANOS;
     while (batch.size() < batchSize && !closing && flushes.isEmpty()) {
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
         break;
       }
-      if (queue.drainTo(batch, batchSize - batch.size()) == 0) {
-        park(Math.min(remaining, lingerPark));
-        lingerPark = Math.min(lingerPark * 2, MAX_PARK_NANOS);
-      } else {
-        lingerPark = MIN_PARK_NANOS;
+      if (queue.drainTo(batch, batchSize - batch.size()) == 0 || batch.size() < batchSize) {
+        park(Math.min(remaining, LINGER_PARK_NANOS));
       }
     }
     return batch;

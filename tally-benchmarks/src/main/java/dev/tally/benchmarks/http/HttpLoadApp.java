@@ -23,6 +23,17 @@ public class HttpLoadApp {
     SpringApplication.run(HttpLoadApp.class, args);
   }
 
+  /**
+   * With {@code --bench.discard-sink=true}, events go through the filter, aspect and pipeline but
+   * the sink discards them: separates the cost of tracking from the cost of the ledger.
+   */
+  @org.springframework.context.annotation.Bean
+  @org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty(
+      "bench.discard-sink")
+  dev.tally.core.UsageSink discardingSink() {
+    return batch -> java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
+
   /** What the endpoint answers. */
   public record Reply(String answer, int inputTokens, int outputTokens) {
     public TokenUsage usage() {
