@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -221,6 +222,81 @@ class EchoServerTest {
       assertThat(me.path("series").get(0).path("group").path("subject").asString()).isEqualTo(erin);
       assertThat(awaitMe(frankKey, "operation=chat", 2).path("totals").path("requests").asLong())
           .isEqualTo(2);
+    }
+
+    @Test
+    void aUserPagesThroughOnlyTheirOwnEvents() {
+      String olga = uniqueUser("olga");
+      String olgaKey = api.newUser(olga);
+      String peterKey = api.newUser(uniqueUser("peter"));
+      api.chat(olgaKey, "one");
+      api.chat(olgaKey, "two");
+      api.chat(olgaKey, "three");
+      api.chat(peterKey, "not olga's");
+      api.chat(null, "nobody's");
+      awaitMe(olgaKey, "operation=chat", 3);
+
+      JsonNode page1 = api.get("/api/usage/me/events?operation=chat&limit=2", olgaKey).json();
+      String cursor = page1.path("nextCursor").asString();
+      JsonNode page2 =
+          api.get(
+                  "/api/usage/me/events?operation=chat&limit=2&cursor="
+                      + URLEncoder.encode(cursor, StandardCharsets.UTF_8),
+                  olgaKey)
+              .json();
+
+      assertThat(page1.path("events").size()).isEqualTo(2);
+      assertThat(cursor).isNotBlank();
+      assertThat(page2.path("events").size()).isEqualTo(1);
+      assertThat(page2.path("nextCursor").asString("")).isEmpty();
+      List<JsonNode> events = new ArrayList<>();
+      page1.path("events").forEach(events::add);
+      page2.path("events").forEach(events::add);
+      assertThat(events).extracting(e -> e.path("subject").asString()).containsOnly(olga);
+      assertThat(events).extracting(e -> e.path("id").asString()).doesNotHaveDuplicates();
+      List<String> subjects = new ArrayList<>();
+      api.get("/api/usage/me/events?limit=1000", olgaKey)
+          .json()
+          .path("events")
+          .forEach(e -> subjects.add(e.path("subject").asString()));
+      assertThat(subjects).isNotEmpty().containsOnly(olga);
+    }
+
+    @Test
+    void myEventsNeedAKeyAndRefuseBadParameters() {
+      String key = api.newUser(uniqueUser("quinn"));
+
+      Api.Response anonymous = api.get("/api/usage/me/events", null);
+      Api.Response badLimit = api.get("/api/usage/me/events?limit=0", key);
+      Api.Response badCursor = api.get("/api/usage/me/events?cursor=nonsense", key);
+
+      assertThat(anonymous.status()).isEqualTo(401);
+      assertThat(anonymous.contentType()).startsWith("application/problem+json");
+      assertThat(badLimit.status()).isEqualTo(400);
+      assertThat(badLimit.json().path("detail").asString()).contains("limit");
+      assertThat(badCursor.status()).isEqualTo(400);
+      assertThat(badCursor.json().path("detail").asString()).contains("cursor");
+    }
+
+    @Test
+    void meNamesTheCallerAndWhetherTheyAreAnAdmin() {
+      String rosa = uniqueUser("rosa");
+      String key = api.newUser(rosa);
+
+      JsonNode user = api.get("/api/me", key).json();
+      JsonNode admin = api.get("/api/me", Api.ADMIN_KEY).json();
+      Api.Response anonymous = api.get("/api/me", null);
+      Api.Response invalid = api.get("/api/me", "tly_not-a-real-key");
+
+      assertThat(user.path("subject").asString()).isEqualTo(rosa);
+      assertThat(user.path("email").asString()).isEqualTo(rosa + "@example.com");
+      assertThat(user.path("admin").asBoolean()).isFalse();
+      assertThat(admin.path("subject").asString()).isEqualTo("admin");
+      assertThat(admin.path("admin").asBoolean()).isTrue();
+      assertThat(anonymous.status()).isEqualTo(401);
+      assertThat(anonymous.json().path("detail").asString()).contains("API key");
+      assertThat(invalid.status()).isEqualTo(401);
+      assertThat(invalid.json().path("detail").asString()).isEqualTo("the API key is not valid");
     }
 
     @Test

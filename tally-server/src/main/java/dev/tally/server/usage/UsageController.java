@@ -26,8 +26,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The usage API over the Tally ledger. A user reads only their own usage ({@code /me}, and {@code
- * /export} for themselves); admins read anyone's. Callers without a key get 401.
+ * The usage API over the Tally ledger. A user reads only their own usage ({@code /me}, {@code
+ * /me/events}, and {@code /export} for themselves); admins read anyone's. Callers without a key get
+ * 401.
  */
 @RestController
 @RequestMapping("/api/usage")
@@ -86,13 +87,26 @@ class UsageController {
       @RequestParam(required = false) @Nullable Integer limit,
       @RequestParam(required = false) @Nullable String cursor) {
     caller.requireAdmin();
-    UsageParams.Range range = params.range(from, to, params.zone(null));
-    EventQuery.Builder query =
-        EventQuery.builder(range.from(), range.to()).limit(params.limit(limit)).cursor(cursor);
-    filters(subject, operation, model, outcome).forEach(query::filter);
-    EventPage page = store.events(query.build());
-    return new UsageViews.EventsPage(
-        page.events().stream().map(UsageViews.EventView::of).toList(), page.nextCursor());
+    return eventsPage(subject, from, to, operation, model, outcome, limit, cursor);
+  }
+
+  /**
+   * The caller's own raw events, oldest first, with the same filters and cursor pagination as
+   * {@code /events}. The subject is always the caller's, so a cursor from anyone else's listing
+   * never shows their events here.
+   */
+  @GetMapping("/me/events")
+  UsageViews.EventsPage myEvents(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String from,
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String operation,
+      @RequestParam(required = false) @Nullable String model,
+      @RequestParam(required = false) @Nullable String outcome,
+      @RequestParam(required = false) @Nullable Integer limit,
+      @RequestParam(required = false) @Nullable String cursor) {
+    caller.requireUser();
+    return eventsPage(caller.subject(), from, to, operation, model, outcome, limit, cursor);
   }
 
   /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
@@ -165,6 +179,24 @@ class UsageController {
         groups.stream().map(g -> g.name().toLowerCase(Locale.ROOT)).toList(),
         total,
         seriesReport.rows().stream().map(UsageViews.Point::of).toList());
+  }
+
+  private UsageViews.EventsPage eventsPage(
+      @Nullable String subject,
+      @Nullable String from,
+      @Nullable String to,
+      @Nullable String operation,
+      @Nullable String model,
+      @Nullable String outcome,
+      @Nullable Integer limit,
+      @Nullable String cursor) {
+    UsageParams.Range range = params.range(from, to, params.zone(null));
+    EventQuery.Builder query =
+        EventQuery.builder(range.from(), range.to()).limit(params.limit(limit)).cursor(cursor);
+    filters(subject, operation, model, outcome).forEach(query::filter);
+    EventPage page = store.events(query.build());
+    return new UsageViews.EventsPage(
+        page.events().stream().map(UsageViews.EventView::of).toList(), page.nextCursor());
   }
 
   private static Map<GroupField, String> filters(
