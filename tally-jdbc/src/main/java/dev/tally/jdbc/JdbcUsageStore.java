@@ -60,6 +60,13 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   /** SQLite page cache per connection: 64 MiB, so rollup and index pages stay in memory. */
   private static final int SQLITE_CACHE_KIB = 65_536;
 
+  /**
+   * SQLite checkpoints the WAL into the database file once it holds this many pages (40 MiB at 4
+   * KiB pages) instead of SQLite's 1000: a batch of 1000 events writes several MiB, so the default
+   * checkpointed after nearly every batch, copying hot rollup and index pages again each time.
+   */
+  private static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
   private final Connections connections;
   private final EventWriter writer;
   private final ReportEngine reports;
@@ -105,7 +112,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     Connection c = null;
     try {
       c = connections.borrow();
-      writer.write(c, batch, nowNanos());
+      writer.write(c, connections.statements(c), batch, nowNanos());
       connections.release(c);
       return CompletableFuture.completedFuture(null);
     } catch (UsageRejectedException e) {
@@ -326,7 +333,11 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           "PRAGMA busy_timeout = "
               + busyTimeout.toMillis()
               + ";PRAGMA synchronous = "
-              + synchronous;
+              + synchronous
+              + ";PRAGMA cache_size = -"
+              + SQLITE_CACHE_KIB
+              + ";PRAGMA wal_autocheckpoint = "
+              + SQLITE_WAL_AUTOCHECKPOINT_PAGES;
       Connections connections;
       if (url != null) {
         Dialect d = Dialect.fromUrl(url);

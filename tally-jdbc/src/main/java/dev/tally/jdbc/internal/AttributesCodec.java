@@ -2,7 +2,6 @@ package dev.tally.jdbc.internal;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,40 +14,46 @@ final class AttributesCodec {
     if (attributes.isEmpty()) {
       return null;
     }
-    StringBuilder sb = new StringBuilder(attributes.size() * 32).append('{');
-    boolean first = true;
     // Sorted keys give the same text for the same map, whatever its iteration order.
-    for (Map.Entry<String, String> e : new TreeMap<>(attributes).entrySet()) {
-      if (!first) {
+    String[] keys = attributes.keySet().toArray(new String[0]);
+    java.util.Arrays.sort(keys);
+    int length = 2;
+    for (String key : keys) {
+      length += key.length() + attributes.get(key).length() + 6;
+    }
+    StringBuilder sb = new StringBuilder(length + 16).append('{');
+    for (int i = 0; i < keys.length; i++) {
+      if (i > 0) {
         sb.append(',');
       }
-      first = false;
-      quote(sb, e.getKey());
+      quote(sb, keys[i]);
       sb.append(':');
-      quote(sb, e.getValue());
+      quote(sb, attributes.get(keys[i]));
     }
     return sb.append('}').toString();
   }
 
   private static void quote(StringBuilder sb, String s) {
     sb.append('"');
+    // Copy runs of plain characters in one call; only the rare escapes go char by char.
+    int run = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        continue;
+      }
+      sb.append(s, run, i);
+      run = i + 1;
       switch (c) {
         case '"' -> sb.append("\\\"");
         case '\\' -> sb.append("\\\\");
         case '\n' -> sb.append("\\n");
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
+        default -> sb.append(String.format("\\u%04x", (int) c));
       }
     }
+    sb.append(s, run, s.length());
     sb.append('"');
   }
 

@@ -7,10 +7,13 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the store gets connections. With a URL the store opens its own and keeps a few idle ones,
@@ -26,6 +29,8 @@ public final class Connections implements AutoCloseable {
   private final boolean owned;
   private final String sqliteSessionPragmas;
   private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+  // Keyed by connection identity (drivers do not override equals); removed when we close it.
+  private final Map<Connection, StatementCache> statementCaches = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   private Connections(
@@ -67,11 +72,23 @@ public final class Connections implements AutoCloseable {
         if (!c.isClosed()) {
           return c;
         }
+        statementCaches.remove(c);
       }
       return applyPragmas(dataSource.getConnection());
     }
     // A pooled connection may be new or reused; the pragmas are cheap, so set them every time.
     return applyPragmas(dataSource.getConnection());
+  }
+
+  /**
+   * A statement cache for a SQLite connection this store opened itself, or null: a caller's pooled
+   * connection may be handed to someone else after release, so statements are never kept on it.
+   */
+  public @Nullable StatementCache statements(Connection c) {
+    if (!owned || dialect != Dialect.SQLITE) {
+      return null;
+    }
+    return statementCaches.computeIfAbsent(c, StatementCache::new);
   }
 
   private Connection applyPragmas(Connection c) throws SQLException {
@@ -94,11 +111,11 @@ public final class Connections implements AutoCloseable {
       if (owned && !closed && idle.size() < MAX_IDLE && !c.isClosed() && c.getAutoCommit()) {
         idle.addFirst(c);
         if (closed && idle.remove(c)) {
-          c.close();
+          closeQuietly(c);
         }
         return;
       }
-      c.close();
+      closeQuietly(c);
     } catch (SQLException e) {
       closeQuietly(c);
     }
@@ -118,7 +135,8 @@ public final class Connections implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(Connection c) {
+  private void closeQuietly(Connection c) {
+    statementCaches.remove(c);
     try {
       c.close();
     } catch (SQLException ignored) {

@@ -52,11 +52,17 @@ public final class EventWriter {
     "duration_sum_us"
   };
 
+  /**
+   * A SQLite rollup delta touching more histogram buckets than this is written with the statement
+   * naming all 82 bucket columns, so the number of distinct upsert statements stays small.
+   */
+  static final int MAX_SPARSE_BUCKETS = 2;
+
   private final Dialect dialect;
   private final PostgresWriteMode postgresMode;
   private final String sqliteInsert;
   private final String postgresRollupUpsert = postgresRollupUpsertSql();
-  // Bounded by the bucket combinations that occur; in practice a few hundred short strings.
+  // Bounded: shapes of at most MAX_SPARSE_BUCKETS buckets (under 3 500), plus the shape of all.
   private final Map<HistogramShape, String> sparseUpserts = new ConcurrentHashMap<>();
   private final Map<Integer, String> pgInsertByRows = new ConcurrentHashMap<>();
 
@@ -89,6 +95,18 @@ public final class EventWriter {
    * @throws SQLException after rolling back, when the database refuses
    */
   public int write(Connection c, List<UsageEvent> batch, long recordedAtNs) throws SQLException {
+    return write(c, null, batch, recordedAtNs);
+  }
+
+  /**
+   * Writes the batch and commits, keeping SQLite statements in {@code statements} (when given) for
+   * the next batch on the same connection. Returns the number of events newly stored.
+   *
+   * @throws SQLException after rolling back, when the database refuses
+   */
+  public int write(
+      Connection c, @Nullable StatementCache statements, List<UsageEvent> batch, long recordedAtNs)
+      throws SQLException {
     // The same id twice in one batch is stored once: keep the first.
     List<EventRow> rows = new ArrayList<>(batch.size());
     Set<String> seen = new HashSet<>();
@@ -101,12 +119,12 @@ public final class EventWriter {
     try {
       List<EventRow> inserted =
           dialect == Dialect.SQLITE
-              ? insertSqlite(c, rows, recordedAtNs)
+              ? insertSqlite(c, statements, rows, recordedAtNs)
               : postgresMode == PostgresWriteMode.COPY
                   ? PostgresCopy.insert(c, rows, recordedAtNs)
                   : insertPostgres(c, rows, recordedAtNs);
       insertContent(c, inserted);
-      upsertRollups(c, inserted);
+      upsertRollups(c, statements, inserted);
       c.commit();
       return inserted.size();
     } catch (SQLException | RuntimeException e) {
@@ -121,24 +139,55 @@ public final class EventWriter {
     }
   }
 
-  private List<EventRow> insertSqlite(Connection c, List<EventRow> rows, long recordedAtNs)
+  private interface StatementWork {
+    void run(PreparedStatement ps) throws SQLException;
+  }
+
+  /** Runs {@code work} on a cached statement (evicted if it fails) or on a fresh one it closes. */
+  private static void withStatement(
+      Connection c, @Nullable StatementCache statements, String sql, StatementWork work)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sqliteInsert)) {
-      for (EventRow row : rows) {
-        bindEvent(ps, 1, row, recordedAtNs);
-        ps.addBatch();
+    if (statements == null) {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        work.run(ps);
       }
-      int[] counts = ps.executeBatch();
-      List<EventRow> inserted = new ArrayList<>(rows.size());
-      for (int i = 0; i < counts.length; i++) {
-        if (counts[i] > 0) {
-          inserted.add(rows.get(i));
-        } else if (counts[i] != 0) {
-          throw new SQLException("SQLite returned update count " + counts[i] + "; need 0 or 1");
-        }
-      }
-      return inserted;
+      return;
     }
+    PreparedStatement ps = statements.get(sql);
+    boolean done = false;
+    try {
+      work.run(ps);
+      done = true;
+    } finally {
+      if (!done) {
+        statements.evict(sql);
+      }
+    }
+  }
+
+  private List<EventRow> insertSqlite(
+      Connection c, @Nullable StatementCache statements, List<EventRow> rows, long recordedAtNs)
+      throws SQLException {
+    List<EventRow> inserted = new ArrayList<>(rows.size());
+    withStatement(
+        c,
+        statements,
+        sqliteInsert,
+        ps -> {
+          for (EventRow row : rows) {
+            bindEvent(ps, 1, row, recordedAtNs);
+            ps.addBatch();
+          }
+          int[] counts = ps.executeBatch();
+          for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+              inserted.add(rows.get(i));
+            } else if (counts[i] != 0) {
+              throw new SQLException("SQLite returned update count " + counts[i] + "; need 0 or 1");
+            }
+          }
+        });
+    return inserted;
   }
 
   private List<EventRow> insertPostgres(Connection c, List<EventRow> rows, long recordedAtNs)
@@ -259,7 +308,9 @@ public final class EventWriter {
     }
   }
 
-  private void upsertRollups(Connection c, List<EventRow> inserted) throws SQLException {
+  private void upsertRollups(
+      Connection c, @Nullable StatementCache statements, List<EventRow> inserted)
+      throws SQLException {
     if (inserted.isEmpty()) {
       return;
     }
@@ -279,37 +330,46 @@ public final class EventWriter {
     if (dialect == Dialect.POSTGRESQL) {
       upsertRollupsPostgres(c, deltas);
     } else {
-      upsertRollupsSqlite(c, deltas);
+      upsertRollupsSqlite(c, statements, deltas);
     }
   }
 
   /**
    * SQLite: one upsert per rollup row, but naming only the histogram buckets the delta touches
    * (usually one or two of 82), so each upsert binds and adds about 20 values instead of 100.
-   * Deltas with the same touched buckets share a prepared statement and a JDBC batch.
+   * Deltas with the same touched buckets share a prepared statement and a JDBC batch; a delta
+   * touching more than {@value #MAX_SPARSE_BUCKETS} buckets uses the statement naming all of them.
    */
-  private void upsertRollupsSqlite(Connection c, TreeMap<RollupKey, Measures> deltas)
+  private void upsertRollupsSqlite(
+      Connection c, @Nullable StatementCache statements, TreeMap<RollupKey, Measures> deltas)
       throws SQLException {
     Map<HistogramShape, List<Map.Entry<RollupKey, Measures>>> byShape = new LinkedHashMap<>();
     for (Map.Entry<RollupKey, Measures> entry : deltas.entrySet()) {
-      byShape
-          .computeIfAbsent(HistogramShape.of(entry.getValue().histogram), k -> new ArrayList<>())
-          .add(entry);
+      HistogramShape shape = HistogramShape.of(entry.getValue().histogram);
+      if (shape.bucketCount() > MAX_SPARSE_BUCKETS) {
+        shape = HistogramShape.ALL;
+      }
+      byShape.computeIfAbsent(shape, k -> new ArrayList<>()).add(entry);
     }
     for (Map.Entry<HistogramShape, List<Map.Entry<RollupKey, Measures>>> group :
         byShape.entrySet()) {
       HistogramShape shape = group.getKey();
       String sql = sparseUpserts.computeIfAbsent(shape, this::sparseUpsertSql);
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        for (Map.Entry<RollupKey, Measures> entry : group.getValue()) {
-          int p = bindRollup(ps, entry.getKey(), entry.getValue());
-          for (int bucket : shape.buckets()) {
-            ps.setLong(p++, entry.getValue().histogram[bucket]);
-          }
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+      int[] buckets = shape.buckets();
+      withStatement(
+          c,
+          statements,
+          sql,
+          ps -> {
+            for (Map.Entry<RollupKey, Measures> entry : group.getValue()) {
+              int p = bindRollup(ps, entry.getKey(), entry.getValue());
+              for (int bucket : buckets) {
+                ps.setLong(p++, entry.getValue().histogram[bucket]);
+              }
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          });
     }
   }
 
@@ -472,6 +532,9 @@ public final class EventWriter {
 
   /** Which histogram buckets a rollup delta touches: the shape of its sparse upsert. */
   record HistogramShape(long low, long high) {
+    static final HistogramShape ALL =
+        new HistogramShape(-1L, (1L << (DurationHistogram.BUCKETS - 64)) - 1);
+
     static HistogramShape of(long[] histogram) {
       long low = 0;
       long high = 0;
@@ -485,6 +548,10 @@ public final class EventWriter {
         }
       }
       return new HistogramShape(low, high);
+    }
+
+    int bucketCount() {
+      return Long.bitCount(low) + Long.bitCount(high);
     }
 
     int[] buckets() {

@@ -110,16 +110,23 @@ final class PostgresCopy {
       sb.append("\\N\t");
       return;
     }
+    // Copy runs of plain characters in one call; only the rare escapes go char by char.
+    int run = 0;
     for (int i = 0; i < v.length(); i++) {
       char ch = v.charAt(i);
+      if (ch != '\\' && ch != '\t' && ch != '\n' && ch != '\r') {
+        continue;
+      }
+      sb.append(v, run, i);
+      run = i + 1;
       switch (ch) {
         case '\\' -> sb.append("\\\\");
         case '\t' -> sb.append("\\t");
         case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        default -> sb.append(ch);
+        default -> sb.append("\\r");
       }
     }
+    sb.append(v, run, v.length());
     sb.append('\t');
   }
 }
