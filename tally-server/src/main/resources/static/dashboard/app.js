@@ -430,7 +430,7 @@ function row(cells) {
 
 function loadEvents(key, q) {
   const cursor = state.cursors[state.cursors.length - 1];
-  const params = { from: q.from, to: q.to, limit: EVENTS_PER_PAGE, cursor };
+  const params = { from: q.from, to: q.to, limit: EVENTS_PER_PAGE, cursor, order: 'newest' };
   const path = state.me.admin
     ? url('/api/usage/events', { subject: q.subject, ...params })
     : url('/api/usage/me/events', params);

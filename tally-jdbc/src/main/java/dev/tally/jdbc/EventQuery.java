@@ -15,9 +15,15 @@ import org.jspecify.annotations.Nullable;
  * @param filters equality filters, at most one value per field
  * @param limit the most events in a page, 1 to {@link #MAX_LIMIT}; default 100
  * @param cursor the {@link EventPage#nextCursor()} of the previous page, or null for the first page
+ * @param newestFirst whether the newest events come first; default oldest first
  */
 public record EventQuery(
-    Instant from, Instant to, Map<GroupField, String> filters, int limit, @Nullable String cursor) {
+    Instant from,
+    Instant to,
+    Map<GroupField, String> filters,
+    int limit,
+    @Nullable String cursor,
+    boolean newestFirst) {
 
   /** The largest page. */
   public static final int MAX_LIMIT = 1000;
@@ -51,6 +57,7 @@ public record EventQuery(
     private final Map<GroupField, String> filters = new EnumMap<>(GroupField.class);
     private int limit = 100;
     private @Nullable String cursor;
+    private boolean newestFirst;
 
     private Builder(Instant from, Instant to) {
       this.from = from;
@@ -72,8 +79,17 @@ public record EventQuery(
       return this;
     }
 
+    /**
+     * Lists the newest events first (default oldest first). A cursor continues in the order of the
+     * query that returned it.
+     */
+    public Builder newestFirst(boolean newest) {
+      this.newestFirst = newest;
+      return this;
+    }
+
     public EventQuery build() {
-      return new EventQuery(from, to, filters, limit, cursor);
+      return new EventQuery(from, to, filters, limit, cursor, newestFirst);
     }
   }
 }

@@ -260,6 +260,17 @@ class EchoServerTest {
           .path("events")
           .forEach(e -> subjects.add(e.path("subject").asString()));
       assertThat(subjects).isNotEmpty().containsOnly(olga);
+
+      List<java.time.Instant> newestFirst = new ArrayList<>();
+      api.get("/api/usage/me/events?operation=chat&order=newest", olgaKey)
+          .json()
+          .path("events")
+          .forEach(e -> newestFirst.add(java.time.Instant.parse(e.path("occurredAt").asString())));
+      assertThat(newestFirst).hasSize(3).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+      Api.Response badOrder = api.get("/api/usage/me/events?order=sideways", olgaKey);
+      assertThat(badOrder.status()).isEqualTo(400);
+      assertThat(badOrder.json().path("detail").asString())
+          .isEqualTo("order must be 'oldest' or 'newest', was 'sideways'");
     }
 
     @Test

@@ -52,9 +52,15 @@ public final class EventReader {
       sql.replace(at, at + "e.model = ?".length(), "COALESCE(e.model, '') = ?");
     }
     if (after != null) {
-      sql.append(" AND (e.occurred_at_ns > ? OR (e.occurred_at_ns = ? AND e.id > ?))");
+      sql.append(
+          q.newestFirst()
+              ? " AND (e.occurred_at_ns < ? OR (e.occurred_at_ns = ? AND e.id < ?))"
+              : " AND (e.occurred_at_ns > ? OR (e.occurred_at_ns = ? AND e.id > ?))");
     }
-    sql.append(" ORDER BY e.occurred_at_ns, e.id LIMIT ?");
+    sql.append(
+        q.newestFirst()
+            ? " ORDER BY e.occurred_at_ns DESC, e.id DESC LIMIT ?"
+            : " ORDER BY e.occurred_at_ns, e.id LIMIT ?");
     List<UsageEvent> events = new ArrayList<>();
     boolean more = false;
     try (PreparedStatement ps = c.prepareStatement(sql.toString())) {

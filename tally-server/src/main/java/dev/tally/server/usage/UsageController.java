@@ -74,7 +74,9 @@ class UsageController {
     return report(subject, from, to, window, groupBy, tz, operation, model, outcome);
   }
 
-  /** Raw events, oldest first, with cursor pagination: admins only. */
+  /**
+   * Raw events ({@code order=oldest}, the default, or {@code newest}) with a cursor: admins only.
+   */
   @GetMapping("/events")
   UsageViews.EventsPage events(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
@@ -85,15 +87,16 @@ class UsageController {
       @RequestParam(required = false) @Nullable String model,
       @RequestParam(required = false) @Nullable String outcome,
       @RequestParam(required = false) @Nullable Integer limit,
-      @RequestParam(required = false) @Nullable String cursor) {
+      @RequestParam(required = false) @Nullable String cursor,
+      @RequestParam(required = false) @Nullable String order) {
     caller.requireAdmin();
-    return eventsPage(subject, from, to, operation, model, outcome, limit, cursor);
+    return eventsPage(subject, from, to, operation, model, outcome, limit, cursor, order);
   }
 
   /**
-   * The caller's own raw events, oldest first, with the same filters and cursor pagination as
-   * {@code /events}. The subject is always the caller's, so a cursor from anyone else's listing
-   * never shows their events here.
+   * The caller's own raw events, oldest or newest first, with the same filters and cursor
+   * pagination as {@code /events}. The subject is always the caller's, so a cursor from anyone
+   * else's listing never shows their events here.
    */
   @GetMapping("/me/events")
   UsageViews.EventsPage myEvents(
@@ -104,9 +107,10 @@ class UsageController {
       @RequestParam(required = false) @Nullable String model,
       @RequestParam(required = false) @Nullable String outcome,
       @RequestParam(required = false) @Nullable Integer limit,
-      @RequestParam(required = false) @Nullable String cursor) {
+      @RequestParam(required = false) @Nullable String cursor,
+      @RequestParam(required = false) @Nullable String order) {
     caller.requireUser();
-    return eventsPage(caller.subject(), from, to, operation, model, outcome, limit, cursor);
+    return eventsPage(caller.subject(), from, to, operation, model, outcome, limit, cursor, order);
   }
 
   /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
@@ -189,10 +193,22 @@ class UsageController {
       @Nullable String model,
       @Nullable String outcome,
       @Nullable Integer limit,
-      @Nullable String cursor) {
+      @Nullable String cursor,
+      @Nullable String order) {
     UsageParams.Range range = params.range(from, to, params.zone(null));
+    boolean newest;
+    if (order == null || order.equals("oldest")) {
+      newest = false;
+    } else if (order.equals("newest")) {
+      newest = true;
+    } else {
+      throw ApiException.badRequest("order must be 'oldest' or 'newest', was '" + order + "'");
+    }
     EventQuery.Builder query =
-        EventQuery.builder(range.from(), range.to()).limit(params.limit(limit)).cursor(cursor);
+        EventQuery.builder(range.from(), range.to())
+            .limit(params.limit(limit))
+            .cursor(cursor)
+            .newestFirst(newest);
     filters(subject, operation, model, outcome).forEach(query::filter);
     EventPage page = store.events(query.build());
     return new UsageViews.EventsPage(
