@@ -26,7 +26,8 @@ run() { # $1 = on|off, $2 = round
     --logging.level.root=WARN --spring.main.banner-mode=off >"$OUT/app-$1-$2.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT/answer" >/dev/null 2>&1 && break; sleep 0.5; done
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d10s "http://127.0.0.1:$PORT/answer?user=u1&q=hello" >/dev/null   # warm-up
+  # Warm-up long enough for the JIT: with 10 s, C2 was still compiling during the measurement.
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d30s "http://127.0.0.1:$PORT/answer?user=u1&q=hello" >/dev/null
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT/answer?user=u1&q=hello" \
     | tee "$OUT/wrk-$1-$2.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
