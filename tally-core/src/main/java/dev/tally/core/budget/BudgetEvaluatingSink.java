@@ -1,5 +1,6 @@
 package dev.tally.core.budget;
 
+import dev.tally.core.ForwardingUsageSink;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
 import java.util.HashSet;
@@ -13,20 +14,19 @@ import org.slf4j.LoggerFactory;
  * Evaluates budgets after each batch is stored, for the subjects in the batch: budgets are checked
  * on ingest, from the ledger. Evaluation failures are logged and never fail the export.
  */
-public final class BudgetEvaluatingSink implements UsageSink {
+public final class BudgetEvaluatingSink extends ForwardingUsageSink {
   private static final Logger log = LoggerFactory.getLogger(BudgetEvaluatingSink.class);
 
-  private final UsageSink delegate;
   private final BudgetEvaluator evaluator;
 
   public BudgetEvaluatingSink(UsageSink delegate, BudgetEvaluator evaluator) {
-    this.delegate = delegate;
+    super(delegate);
     this.evaluator = evaluator;
   }
 
   @Override
   public CompletableFuture<Void> export(List<UsageEvent> batch) {
-    return delegate
+    return delegate()
         .export(batch)
         .thenRun(
             () -> {
@@ -43,21 +43,7 @@ public final class BudgetEvaluatingSink implements UsageSink {
   }
 
   @Override
-  public CompletableFuture<Void> flush() {
-    return delegate.flush();
-  }
-
-  @Override
-  public CompletableFuture<Void> shutdown() {
-    return delegate.shutdown();
-  }
-
-  @Override
   public String name() {
-    return "budgeted(" + delegate.name() + ")";
-  }
-
-  public UsageSink delegate() {
-    return delegate;
+    return "budgeted(" + delegate().name() + ")";
   }
 }

@@ -1,5 +1,6 @@
 package dev.tally.core.pricing;
 
+import dev.tally.core.ForwardingUsageSink;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
 import java.util.ArrayList;
@@ -17,14 +18,13 @@ import org.slf4j.LoggerFactory;
  * priced the same. An event that already carries a cost, or cannot be priced, passes unchanged —
  * unpriced, never zero.
  */
-public final class PricingSink implements UsageSink {
+public final class PricingSink extends ForwardingUsageSink {
   private static final Logger log = LoggerFactory.getLogger(PricingSink.class);
 
-  private final UsageSink delegate;
   private final PriceCatalog catalog;
 
   public PricingSink(UsageSink delegate, PriceCatalog catalog) {
-    this.delegate = delegate;
+    super(delegate);
     this.catalog = catalog;
   }
 
@@ -55,31 +55,16 @@ public final class PricingSink implements UsageSink {
     for (UsageEvent event : batch) {
       priced.add(price(event, catalog));
     }
-    return delegate.export(priced);
-  }
-
-  @Override
-  public CompletableFuture<Void> flush() {
-    return delegate.flush();
-  }
-
-  @Override
-  public CompletableFuture<Void> shutdown() {
-    return delegate.shutdown();
+    return delegate().export(priced);
   }
 
   @Override
   public String name() {
-    return "priced(" + delegate.name() + ")";
+    return "priced(" + delegate().name() + ")";
   }
 
   /** The catalog that prices events. */
   public PriceCatalog catalog() {
     return catalog;
-  }
-
-  /** The sink that stores the priced events. */
-  public UsageSink delegate() {
-    return delegate;
   }
 }
