@@ -324,6 +324,13 @@ class EchoServerTest {
       Api.Response export = api.get("/api/usage/export?format=csv&subject=admin", key);
       assertThat(export.status()).isEqualTo(403);
       assertThat(export.contentType()).startsWith("application/problem+json");
+      // A subject parameter on the /me endpoints is ignored: they always answer for the caller.
+      assertThat(api.get("/api/usage/me?subject=admin", key).json().path("subject").asString())
+          .isEqualTo(gina);
+      api.get("/api/usage/me/events?subject=admin&limit=1000", key)
+          .json()
+          .path("events")
+          .forEach(e -> assertThat(e.path("subject").asString()).isEqualTo(gina));
     }
 
     @Test

@@ -41,112 +41,11 @@ class UsageController {
     this.params = params;
   }
 
-  /** The caller's own usage. */
-  @GetMapping("/me")
-  UsageViews.Report me(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
-      @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to,
-      @RequestParam(required = false) @Nullable String window,
-      @RequestParam(required = false) @Nullable String groupBy,
-      @RequestParam(required = false) @Nullable String tz,
-      @RequestParam(required = false) @Nullable String operation,
-      @RequestParam(required = false) @Nullable String model,
-      @RequestParam(required = false) @Nullable String outcome) {
-    caller.requireUser();
-    return report(caller.subject(), from, to, window, groupBy, tz, operation, model, outcome);
-  }
-
-  /** Anyone's usage, or everyone's without {@code subject}: admins only. */
-  @GetMapping
-  UsageViews.Report usage(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
-      @RequestParam(required = false) @Nullable String subject,
-      @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to,
-      @RequestParam(required = false) @Nullable String window,
-      @RequestParam(required = false) @Nullable String groupBy,
-      @RequestParam(required = false) @Nullable String tz,
-      @RequestParam(required = false) @Nullable String operation,
-      @RequestParam(required = false) @Nullable String model,
-      @RequestParam(required = false) @Nullable String outcome) {
-    caller.requireAdmin();
-    return report(subject, from, to, window, groupBy, tz, operation, model, outcome);
-  }
-
   /**
-   * Raw events ({@code order=oldest}, the default, or {@code newest}) with a cursor: admins only.
+   * The query parameters of the usage reports, bound from the request by name. On {@code /me}
+   * endpoints the subject is always replaced by the caller's.
    */
-  @GetMapping("/events")
-  UsageViews.EventsPage events(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
-      @RequestParam(required = false) @Nullable String subject,
-      @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to,
-      @RequestParam(required = false) @Nullable String operation,
-      @RequestParam(required = false) @Nullable String model,
-      @RequestParam(required = false) @Nullable String outcome,
-      @RequestParam(required = false) @Nullable Integer limit,
-      @RequestParam(required = false) @Nullable String cursor,
-      @RequestParam(required = false) @Nullable String order) {
-    caller.requireAdmin();
-    return eventsPage(subject, from, to, operation, model, outcome, limit, cursor, order);
-  }
-
-  /**
-   * The caller's own raw events, oldest or newest first, with the same filters and cursor
-   * pagination as {@code /events}. The subject is always the caller's, so a cursor from anyone
-   * else's listing never shows their events here.
-   */
-  @GetMapping("/me/events")
-  UsageViews.EventsPage myEvents(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
-      @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to,
-      @RequestParam(required = false) @Nullable String operation,
-      @RequestParam(required = false) @Nullable String model,
-      @RequestParam(required = false) @Nullable String outcome,
-      @RequestParam(required = false) @Nullable Integer limit,
-      @RequestParam(required = false) @Nullable String cursor,
-      @RequestParam(required = false) @Nullable String order) {
-    caller.requireUser();
-    return eventsPage(caller.subject(), from, to, operation, model, outcome, limit, cursor, order);
-  }
-
-  /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
-  @GetMapping("/export")
-  ResponseEntity<String> export(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
-      @RequestParam(required = false) @Nullable String format,
-      @RequestParam(required = false) @Nullable String subject,
-      @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to,
-      @RequestParam(required = false) @Nullable String window,
-      @RequestParam(required = false) @Nullable String groupBy,
-      @RequestParam(required = false) @Nullable String tz,
-      @RequestParam(required = false) @Nullable String operation,
-      @RequestParam(required = false) @Nullable String model,
-      @RequestParam(required = false) @Nullable String outcome) {
-    caller.requireUser();
-    if (format != null && !format.equalsIgnoreCase("csv")) {
-      throw ApiException.badRequest("format must be csv, was '" + format + "'");
-    }
-    String who = subject;
-    if (!caller.admin()) {
-      if (subject != null && !subject.equals(caller.subject())) {
-        throw ApiException.forbidden("you may export only your own usage");
-      }
-      who = caller.subject();
-    }
-    UsageViews.Report report =
-        report(who, from, to, window, groupBy, tz, operation, model, outcome);
-    return ResponseEntity.ok()
-        .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
-        .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"usage.csv\"")
-        .body(UsageCsv.write(report));
-  }
-
-  private UsageViews.Report report(
+  record ReportParams(
       @Nullable String subject,
       @Nullable String from,
       @Nullable String to,
@@ -156,11 +55,92 @@ class UsageController {
       @Nullable String operation,
       @Nullable String model,
       @Nullable String outcome) {
-    ZoneId zone = params.zone(tz);
-    UsageParams.Range range = params.range(from, to, zone);
-    Window w = params.window(window);
-    List<GroupField> groups = params.groupBy(groupBy);
-    Map<GroupField, String> filters = filters(subject, operation, model, outcome);
+    ReportParams forSubject(@Nullable String who) {
+      return new ReportParams(who, from, to, window, groupBy, tz, operation, model, outcome);
+    }
+  }
+
+  /** The query parameters of the event listings, bound from the request by name. */
+  record EventParams(
+      @Nullable String subject,
+      @Nullable String from,
+      @Nullable String to,
+      @Nullable String operation,
+      @Nullable String model,
+      @Nullable String outcome,
+      @Nullable Integer limit,
+      @Nullable String cursor,
+      @Nullable String order) {
+    EventParams forSubject(String who) {
+      return new EventParams(who, from, to, operation, model, outcome, limit, cursor, order);
+    }
+  }
+
+  /** The caller's own usage. */
+  @GetMapping("/me")
+  UsageViews.Report me(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, ReportParams query) {
+    caller.requireUser();
+    return report(query.forSubject(caller.subject()));
+  }
+
+  /** Anyone's usage, or everyone's without {@code subject}: admins only. */
+  @GetMapping
+  UsageViews.Report usage(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, ReportParams query) {
+    caller.requireAdmin();
+    return report(query);
+  }
+
+  /**
+   * Raw events ({@code order=oldest}, the default, or {@code newest}) with a cursor: admins only.
+   */
+  @GetMapping("/events")
+  UsageViews.EventsPage events(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, EventParams query) {
+    caller.requireAdmin();
+    return eventsPage(query);
+  }
+
+  /**
+   * The caller's own raw events, oldest or newest first, with the same filters and cursor
+   * pagination as {@code /events}. The subject is always the caller's, so a cursor from anyone
+   * else's listing never shows their events here.
+   */
+  @GetMapping("/me/events")
+  UsageViews.EventsPage myEvents(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, EventParams query) {
+    caller.requireUser();
+    return eventsPage(query.forSubject(caller.subject()));
+  }
+
+  /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
+  @GetMapping("/export")
+  ResponseEntity<String> export(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
+      @RequestParam(required = false) @Nullable String format,
+      ReportParams query) {
+    caller.requireUser();
+    if (format != null && !format.equalsIgnoreCase("csv")) {
+      throw ApiException.badRequest("format must be csv, was '" + format + "'");
+    }
+    ReportParams scoped = query;
+    if (!caller.admin()) {
+      if (query.subject() != null && !query.subject().equals(caller.subject())) {
+        throw ApiException.forbidden("you may export only your own usage");
+      }
+      scoped = query.forSubject(caller.subject());
+    }
+    return ResponseEntity.ok()
+        .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+        .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"usage.csv\"")
+        .body(UsageCsv.write(report(scoped)));
+  }
+
+  private UsageViews.Report report(ReportParams q) {
+    ZoneId zone = params.zone(q.tz());
+    UsageParams.Range range = params.range(q.from(), q.to(), zone);
+    Window w = params.window(q.window());
+    List<GroupField> groups = params.groupBy(q.groupBy());
+    Map<GroupField, String> filters = filters(q.subject(), q.operation(), q.model(), q.outcome());
 
     UsageQuery.Builder series =
         UsageQuery.builder(range.from(), range.to()).window(w).zone(zone).groupBy(groups);
@@ -175,7 +155,7 @@ class UsageController {
             ? UsageViews.Measures.NONE
             : UsageViews.Measures.of(totalsReport.rows().get(0).measures());
     return new UsageViews.Report(
-        subject,
+        q.subject(),
         range.from(),
         range.to(),
         w == null ? null : w.name().toLowerCase(Locale.ROOT),
@@ -185,17 +165,9 @@ class UsageController {
         seriesReport.rows().stream().map(UsageViews.Point::of).toList());
   }
 
-  private UsageViews.EventsPage eventsPage(
-      @Nullable String subject,
-      @Nullable String from,
-      @Nullable String to,
-      @Nullable String operation,
-      @Nullable String model,
-      @Nullable String outcome,
-      @Nullable Integer limit,
-      @Nullable String cursor,
-      @Nullable String order) {
-    UsageParams.Range range = params.range(from, to, params.zone(null));
+  private UsageViews.EventsPage eventsPage(EventParams q) {
+    String order = q.order();
+    UsageParams.Range range = params.range(q.from(), q.to(), params.zone(null));
     boolean newest;
     if (order == null || order.equals("oldest")) {
       newest = false;
@@ -206,10 +178,10 @@ class UsageController {
     }
     EventQuery.Builder query =
         EventQuery.builder(range.from(), range.to())
-            .limit(params.limit(limit))
-            .cursor(cursor)
+            .limit(params.limit(q.limit()))
+            .cursor(q.cursor())
             .newestFirst(newest);
-    filters(subject, operation, model, outcome).forEach(query::filter);
+    filters(q.subject(), q.operation(), q.model(), q.outcome()).forEach(query::filter);
     EventPage page = store.events(query.build());
     return new UsageViews.EventsPage(
         page.events().stream().map(UsageViews.EventView::of).toList(), page.nextCursor());

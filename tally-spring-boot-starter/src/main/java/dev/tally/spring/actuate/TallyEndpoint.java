@@ -1,5 +1,6 @@
 package dev.tally.spring.actuate;
 
+import dev.tally.core.ForwardingUsageSink;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageSink;
@@ -44,13 +45,13 @@ public final class TallyEndpoint {
     Map<String, Object> store = new LinkedHashMap<>();
     store.put("sink", pipeline.sink().name());
     UsageSink sink = pipeline.sink();
-    if (sink instanceof BudgetEvaluatingSink budgeted) {
-      store.put("budgets", true);
-      sink = budgeted.delegate();
-    }
-    if (sink instanceof PricingSink priced) {
-      store.put("priceVersion", priced.catalog().version());
-      sink = priced.delegate();
+    while (sink instanceof ForwardingUsageSink decorator) {
+      if (decorator instanceof BudgetEvaluatingSink) {
+        store.put("budgets", true);
+      } else if (decorator instanceof PricingSink priced) {
+        store.put("priceVersion", priced.catalog().version());
+      }
+      sink = decorator.delegate();
     }
     if (sink instanceof JdbcUsageStore jdbc) {
       store.put("dialect", jdbc.dialect().name());

@@ -60,20 +60,22 @@ public final class TrackUsageAspect {
     }
     Method method = ((MethodSignature) pjp.getSignature()).getMethod();
     Object[] args = pjp.getArgs();
-    UsageOperation op = begin(trackUsage, method, pjp.getTarget(), args);
+    // One evaluation context per call: the arguments are read once, #result is added at the end.
+    MethodBasedEvaluationContext context =
+        new MethodBasedEvaluationContext(pjp.getTarget(), method, args, names);
+    UsageOperation op = begin(trackUsage, method, context);
     Object result;
     try {
       result = pjp.proceed();
     } catch (Throwable t) {
-      finish(op, trackUsage, method, pjp.getTarget(), args, null, t);
+      finish(op, trackUsage, method, context, null, t);
       throw t;
     }
     if (result instanceof CompletionStage<?> stage) {
       safely(
           () ->
               stage.whenComplete(
-                  (value, error) ->
-                      finish(op, trackUsage, method, pjp.getTarget(), args, value, error)));
+                  (value, error) -> finish(op, trackUsage, method, context, value, error)));
       return result;
     }
     if (result == null && CompletionStage.class.isAssignableFrom(method.getReturnType())) {
@@ -82,10 +84,9 @@ public final class TrackUsageAspect {
     }
     if (REACTOR && ReactorSupport.isReactive(result)) {
       return ReactorSupport.track(
-          result,
-          (value, error) -> finish(op, trackUsage, method, pjp.getTarget(), args, value, error));
+          result, (value, error) -> finish(op, trackUsage, method, context, value, error));
     }
-    finish(op, trackUsage, method, pjp.getTarget(), args, result, null);
+    finish(op, trackUsage, method, context, result, null);
     return result;
   }
 
@@ -94,9 +95,8 @@ public final class TrackUsageAspect {
     return failures.sum();
   }
 
-  private UsageOperation begin(TrackUsage a, Method method, Object target, Object[] args) {
+  private UsageOperation begin(TrackUsage a, Method method, MethodBasedEvaluationContext context) {
     UsageOperation op = tracker.start(a.value());
-    MethodBasedEvaluationContext context = context(method, target, args, null, false);
     op.subject(text(a.subject(), context, method));
     op.userEmail(text(a.userEmail(), context, method));
     op.sessionId(text(a.session(), context, method));
@@ -115,15 +115,13 @@ public final class TrackUsageAspect {
       UsageOperation op,
       TrackUsage a,
       Method method,
-      Object target,
-      Object[] args,
+      MethodBasedEvaluationContext context,
       @Nullable Object value,
       @Nullable Throwable error) {
     try {
-      MethodBasedEvaluationContext context = context(method, target, args, value, true);
+      context.setVariable("result", value);
       // On failure there is no #result; a model expression that needs one is expected to fail.
-      String model =
-          error == null ? text(a.model(), context, method) : quietText(a.model(), context);
+      String model = text(a.model(), context, method, error == null);
       if (model != null) {
         op.model(model);
       }
@@ -137,25 +135,21 @@ public final class TrackUsageAspect {
     }
   }
 
-  private MethodBasedEvaluationContext context(
-      Method method, Object target, Object[] args, @Nullable Object result, boolean withResult) {
-    MethodBasedEvaluationContext context =
-        new MethodBasedEvaluationContext(target, method, args, names);
-    if (withResult) {
-      context.setVariable("result", result);
-    }
-    return context;
-  }
-
   private @Nullable String text(
       String expression, MethodBasedEvaluationContext context, Method method) {
-    Object value = evaluate(expression, context, method);
+    return text(expression, context, method, true);
+  }
+
+  /** With {@code counted} false a failure is neither logged nor counted (an expected one). */
+  private @Nullable String text(
+      String expression, MethodBasedEvaluationContext context, Method method, boolean counted) {
+    Object value = evaluate(expression, context, method, counted);
     return value == null ? null : String.valueOf(value);
   }
 
   private TokenUsage tokens(
       String expression, MethodBasedEvaluationContext context, Method method) {
-    Object value = evaluate(expression, context, method);
+    Object value = evaluate(expression, context, method, true);
     if (value == null) {
       return TokenUsage.missing();
     }
@@ -174,27 +168,17 @@ public final class TrackUsageAspect {
     return TokenUsage.missing();
   }
 
-  private @Nullable String quietText(String expression, MethodBasedEvaluationContext context) {
-    if (expression.isEmpty()) {
-      return null;
-    }
-    try {
-      Object value =
-          expressions.computeIfAbsent(expression, parser::parseExpression).getValue(context);
-      return value == null ? null : String.valueOf(value);
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
-
   private @Nullable Object evaluate(
-      String expression, MethodBasedEvaluationContext context, Method method) {
+      String expression, MethodBasedEvaluationContext context, Method method, boolean counted) {
     if (expression.isEmpty()) {
       return null;
     }
     try {
       return expressions.computeIfAbsent(expression, parser::parseExpression).getValue(context);
     } catch (RuntimeException e) {
+      if (!counted) {
+        return null;
+      }
       count(
           "eval:" + method + ":" + expression,
           "Tally: expression '" + expression + "' on " + method + " failed: " + e.getMessage(),
