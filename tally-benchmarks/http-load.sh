@@ -1,44 +1,62 @@
 #!/usr/bin/env bash
 # HTTP load test of one endpoint with Tally tracking on and off, in the same run.
-# Starts HttpLoadApp (tracking on, then off, alternating ROUNDS times) on loopback and drives it with wrk.
+# Starts HttpLoadApp once per mode and round on loopback and drives it with wrk; modes alternate.
 # Usage: tally-benchmarks/http-load.sh [ROUNDS] [DURATION] [CONNECTIONS] [THREADS]
+# Environment:
+#   ENDPOINT  answer (default: a trivial JSON answer, the worst case for relative overhead)
+#             or chat (counts the prompt's tokens with jtokkit, as the reference server's echo model)
+#   MODES     default "on off"; add "discard" for tracking on with a sink that discards (the
+#             request-path cost without the ledger's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
 DURATION=${2:-20s}
 CONNECTIONS=${3:-32}
 THREADS=${4:-1}
+ENDPOINT=${ENDPOINT:-answer}
+MODES=${MODES:-on off}
 PORT=18087
 OUT=tally-benchmarks/target/http-load
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
-./mvnw -B -q -ntp -pl tally-benchmarks -am install -DskipTests -Dspotless.check.skip
-./mvnw -B -q -ntp -pl tally-benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+PROMPT="Please%20summarise%20the%20refund%20policy%20for%20annual%20plans%20bought%20in%20another%20currency%2C%20including%20how%20prorated%20refunds%20are%20computed%2C%20which%20fees%20are%20kept%2C%20how%20long%20the%20refund%20takes%20to%20arrive%2C%20and%20what%20the%20customer%20should%20do%20if%20the%20invoice%20shows%20a%20different%20amount%20than%20the%20card%20statement.%20Answer%20in%20three%20short%20paragraphs."
+case "$ENDPOINT" in
+  answer) URL_PATH="/answer?user=u1&q=hello" ;;
+  chat) URL_PATH="/chat?user=u1&message=$PROMPT" ;;
+  *) echo "ENDPOINT must be answer or chat" >&2; exit 2 ;;
+esac
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  ./mvnw -B -q -ntp -pl tally-benchmarks -am install -DskipTests -Dspotless.check.skip
+  ./mvnw -B -q -ntp -pl tally-benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+fi
 CP="tally-benchmarks/target/classes:$(cat tally-benchmarks/target/cp.txt)"
 
-run() { # $1 = on|off, $2 = round
-  local enabled=true; [ "$1" = off ] && enabled=false
+run() { # $1 = on|off|discard, $2 = round
+  local enabled=true discard=false
+  [ "$1" = off ] && enabled=false
+  [ "$1" = discard ] && discard=true
   local work; work=$(mktemp -d)
   java -Xms512m -Xmx512m -cp "$CP" dev.tally.benchmarks.http.HttpLoadApp \
-    --server.port=$PORT --tally.enabled=$enabled \
+    --server.port=$PORT --tally.enabled=$enabled --bench.discard-sink=$discard \
     --tally.store.url="jdbc:sqlite:$work/tally.db" --tally.pipeline.spool-directory="$work/spool" \
     --logging.level.root=WARN --spring.main.banner-mode=off >"$OUT/app-$1-$2.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT/answer" >/dev/null 2>&1 && break; sleep 0.5; done
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT$URL_PATH" >/dev/null 2>&1 && break; sleep 0.5; done
   # Warm-up long enough for the JIT: with 10 s, C2 was still compiling during the measurement.
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d30s "http://127.0.0.1:$PORT/answer?user=u1&q=hello" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT/answer?user=u1&q=hello" \
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d30s "http://127.0.0.1:$PORT$URL_PATH" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT$URL_PATH" \
     | tee "$OUT/wrk-$1-$2.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$work"
 }
 
-for r in $(seq 1 "$ROUNDS"); do run on "$r"; run off "$r"; done
+for r in $(seq 1 "$ROUNDS"); do for m in $MODES; do run "$m" "$r"; done; done
 
-python3 - "$OUT" "$ROUNDS" <<'PY'
+python3 - "$OUT" "$ROUNDS" "$MODES" <<'PY'
 import re, sys, statistics
-out, rounds = sys.argv[1], int(sys.argv[2])
+out, rounds, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 def parse(path):
     text = open(path).read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
@@ -47,13 +65,17 @@ def parse(path):
         v, u = float(m.group(1)), m.group(2)
         return v / 1000 if u == "us" else v * 1000 if u == "s" else v
     return rps, ms(50), ms(99)
-res = {k: [parse(f"{out}/wrk-{k}-{r}.txt") for r in range(1, rounds + 1)] for k in ("on", "off")}
-for k in ("on", "off"):
+res = {k: [parse(f"{out}/wrk-{k}-{r}.txt") for r in range(1, rounds + 1)] for k in modes}
+for k in modes:
     rps = [x[0] for x in res[k]]; p50 = [x[1] for x in res[k]]; p99 = [x[2] for x in res[k]]
-    print(f"tracking {k:3}: req/s {statistics.mean(rps):10.0f} (runs {', '.join(f'{v:.0f}' for v in rps)})"
+    print(f"tracking {k:7}: req/s {statistics.mean(rps):10.0f} (runs {', '.join(f'{v:.0f}' for v in rps)})"
           f"  p50 {statistics.mean(p50):.3f} ms  p99 {statistics.mean(p99):.3f} ms")
-on = [x for x in res["on"]]; off = [x for x in res["off"]]
-ratio = statistics.mean(x[0] for x in on) / statistics.mean(x[0] for x in off)
-added = statistics.mean(x[2] for x in on) - statistics.mean(x[2] for x in off)
-print(f"throughput ratio on/off: {ratio:.3f}   p99 added: {added:+.3f} ms")
+off = res.get("off")
+if off:
+    for k in modes:
+        if k == "off":
+            continue
+        ratio = statistics.mean(x[0] for x in res[k]) / statistics.mean(x[0] for x in off)
+        added = statistics.mean(x[2] for x in res[k]) - statistics.mean(x[2] for x in off)
+        print(f"{k}/off throughput ratio: {ratio:.3f}   p99 added: {added:+.3f} ms")
 PY

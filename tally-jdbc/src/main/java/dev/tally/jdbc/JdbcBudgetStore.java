@@ -7,36 +7,81 @@ import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Budget definitions in the ledger's database (table {@code tally_budget}, created by the store's
  * migrations); their alerts go to {@link JdbcAlertOutbox}.
  *
+ * <p>{@link #all()} is read after every stored batch and, with enforcement, on every guarded
+ * request, so the list is kept in memory: a change through this store is seen at once, a change
+ * made by another instance on the same database within the refresh interval (1 s by default).
+ *
  * <p>Webhook secrets are stored as given: they are HMAC keys, needed in clear to sign deliveries.
  * Methods block on the database and throw {@link IllegalStateException} when it fails.
  */
 public final class JdbcBudgetStore implements BudgetRepository {
-  private final JdbcAccess db;
+  /** How long the list of budgets is served from memory by default. */
+  public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(1);
 
-  private JdbcBudgetStore(JdbcAccess db) {
+  private final JdbcAccess db;
+  private final long refreshNanos;
+  private final LongSupplier ticker;
+  private volatile @Nullable Loaded loaded;
+  // Bumped by every change through this store: a list read before a change is never kept after it.
+  private final AtomicLong changes = new AtomicLong();
+
+  private record Loaded(List<Budget> budgets, long atNanos) {}
+
+  private JdbcBudgetStore(JdbcAccess db, Duration refresh, LongSupplier ticker) {
+    if (refresh.isNegative()) {
+      throw new IllegalArgumentException("refresh must not be negative, was " + refresh);
+    }
     this.db = db;
+    this.refreshNanos = refresh.toNanos();
+    this.ticker = ticker;
   }
 
   /** Budgets in the database of {@code store}. */
   public static JdbcBudgetStore on(JdbcUsageStore store) {
-    return new JdbcBudgetStore(new JdbcAccess(store.connections()));
+    return on(store, DEFAULT_REFRESH, System::nanoTime);
+  }
+
+  /**
+   * Budgets in the database of {@code store}, the list re-read from the database at most every
+   * {@code refresh} ({@link Duration#ZERO}: on every call) as measured by {@code ticker} (nanos).
+   */
+  public static JdbcBudgetStore on(JdbcUsageStore store, Duration refresh, LongSupplier ticker) {
+    return new JdbcBudgetStore(new JdbcAccess(store.connections()), refresh, ticker);
   }
 
   // ------------------------------------------------------------------ budgets
 
   @Override
   public List<Budget> all() {
-    return db.query("SELECT * FROM tally_budget ORDER BY id", ps -> {}, JdbcBudgetStore::budget);
+    Loaded current = loaded;
+    long now = ticker.getAsLong();
+    if (current != null && now - current.atNanos() < refreshNanos) {
+      return current.budgets();
+    }
+    long changesBefore = changes.get();
+    List<Budget> fresh =
+        List.copyOf(
+            db.query("SELECT * FROM tally_budget ORDER BY id", ps -> {}, JdbcBudgetStore::budget));
+    synchronized (changes) {
+      if (changes.get() == changesBefore) {
+        loaded = new Loaded(fresh, now);
+      }
+    }
+    return fresh;
   }
 
   @Override
@@ -85,11 +130,22 @@ public final class JdbcBudgetStore implements BudgetRepository {
           JdbcAccess.setNullable(ps, 11, b.webhook() == null ? null : b.webhook().url());
           JdbcAccess.setNullable(ps, 12, b.webhook() == null ? null : b.webhook().secret());
         });
+    forget();
+  }
+
+  private void forget() {
+    synchronized (changes) {
+      changes.incrementAndGet();
+      loaded = null;
+    }
   }
 
   @Override
   public boolean delete(String id) {
-    return db.update("DELETE FROM tally_budget WHERE id = ?", ps -> ps.setString(1, id)) > 0;
+    boolean deleted =
+        db.update("DELETE FROM tally_budget WHERE id = ?", ps -> ps.setString(1, id)) > 0;
+    forget();
+    return deleted;
   }
 
   private static Budget budget(ResultSet rs) throws SQLException {

@@ -156,4 +156,38 @@ abstract class JdbcBudgetStoreTest {
     assertThat(entry.deliveredAt()).isEqualTo(T0.plusSeconds(31));
     assertThat(entry.lastError()).isNull();
   }
+
+  @Test
+  void aChangeThroughTheStoreIsSeenAtOnceEvenWithinTheRefreshInterval() {
+    assertThat(budgets.all()).isEmpty();
+
+    budgets.put(calendarBudget("b-1"));
+    assertThat(budgets.all()).extracting(Budget::id).containsExactly("b-1");
+
+    budgets.delete("b-1");
+    assertThat(budgets.all()).isEmpty();
+  }
+
+  @Test
+  void aChangeByAnotherInstanceIsSeenAfterTheRefreshInterval() {
+    long[] now = {0};
+    JdbcBudgetStore cached = JdbcBudgetStore.on(store, Duration.ofSeconds(1), () -> now[0]);
+    JdbcBudgetStore otherInstance = JdbcBudgetStore.on(store);
+    assertThat(cached.all()).isEmpty();
+
+    otherInstance.put(calendarBudget("elsewhere"));
+    now[0] += Duration.ofMillis(999).toNanos();
+    assertThat(cached.all()).as("served from memory within the interval").isEmpty();
+
+    now[0] += Duration.ofMillis(1).toNanos();
+    assertThat(cached.all()).extracting(Budget::id).containsExactly("elsewhere");
+  }
+
+  @Test
+  void aNegativeRefreshIsRefusedWithTheValue() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> JdbcBudgetStore.on(store, Duration.ofSeconds(-1), System::nanoTime))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PT-1S");
+  }
 }

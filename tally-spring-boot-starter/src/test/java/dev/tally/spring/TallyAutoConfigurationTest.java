@@ -16,7 +16,7 @@ import dev.tally.core.UsageTracker;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.spring.actuate.TallyEndpoint;
 import dev.tally.spring.actuate.TallyHealthIndicator;
-import dev.tally.spring.aop.TrackUsageAspect;
+import dev.tally.spring.aop.TrackUsageInterceptor;
 import dev.tally.spring.autoconfigure.TallyActuatorAutoConfiguration;
 import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
 import dev.tally.spring.autoconfigure.TallyAutoConfiguration;
@@ -32,7 +32,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.aspectj.lang.ProceedingJoinPoint;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -92,7 +92,7 @@ class TallyAutoConfigurationTest {
               assertThat(context).hasSingleBean(JdbcUsageStore.class);
               assertThat(context).hasSingleBean(UsageEventBus.class);
               assertThat(context).hasSingleBean(UsageReportableListener.class);
-              assertThat(context).hasSingleBean(TrackUsageAspect.class);
+              assertThat(context).hasSingleBean(TrackUsageInterceptor.class);
               assertThat(context).hasSingleBean(TallyEndpoint.class);
               assertThat(context).hasSingleBean(TallyHealthIndicator.class);
               assertThat(context.getBean(UsageTracker.class).isEnabled()).isTrue();
@@ -285,7 +285,7 @@ class TallyAutoConfigurationTest {
               assertThat(context.getBean(UsageTracker.class).isEnabled()).isFalse();
               assertThat(context).doesNotHaveBean(UsagePipeline.class);
               assertThat(context).doesNotHaveBean(JdbcUsageStore.class);
-              assertThat(context).doesNotHaveBean(TrackUsageAspect.class);
+              assertThat(context).doesNotHaveBean(TrackUsageInterceptor.class);
               assertThat(context).doesNotHaveBean(TallyPipelineMetrics.class);
               assertThat(context).doesNotHaveBean(TallyHealthIndicator.class);
             });
@@ -297,7 +297,7 @@ class TallyAutoConfigurationTest {
         .withClassLoader(
             new FilteredClassLoader(
                 MeterRegistry.class,
-                ProceedingJoinPoint.class,
+                MethodInterceptor.class,
                 Endpoint.class,
                 HealthIndicator.class,
                 io.micrometer.tracing.Tracer.class))
@@ -305,7 +305,7 @@ class TallyAutoConfigurationTest {
             context -> {
               assertThat(context).hasNotFailed();
               assertThat(context).hasSingleBean(UsageTracker.class);
-              assertThat(context).doesNotHaveBean(TrackUsageAspect.class);
+              assertThat(context).doesNotHaveBean(TrackUsageInterceptor.class);
               assertThat(context).doesNotHaveBean(TallyPipelineMetrics.class);
               assertThat(context).doesNotHaveBean(TallyEndpoint.class);
               assertThat(context).doesNotHaveBean(TallyHealthIndicator.class);

@@ -137,6 +137,16 @@ class UsageTrackingFilterTest {
   }
 
   @Test
+  void prefixExclusionStopsAtAPathSegmentBoundary() throws Exception {
+    mvc().perform(get("/actuator"));
+    mvc().perform(get("/actuator/metrics/jvm.memory.used"));
+    assertThat(tracker.events()).isEmpty();
+
+    mvc().perform(get("/actuatorial/report"));
+    assertThat(tracker).singleEvent().hasAttribute("http.route", "UNMATCHED");
+  }
+
+  @Test
   void tenThousandRandomPathsNeverGrowTheRouteValues() throws Exception {
     MockMvc mvc = mvc();
     for (int i = 0; i < 5_000; i++) {

@@ -1,5 +1,8 @@
 package dev.tally.benchmarks.http;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
 import java.util.Map;
@@ -44,13 +47,26 @@ public class HttpLoadApp {
   /** The tracked business service. */
   @Service
   public static class Answers {
+    private final Encoding encoding =
+        Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
     @TrackUsage(value = "answer", subject = "#user", tokens = "#result.usage()")
     public Reply answer(String user, String question) {
       return new Reply("echo: " + question, question.length() / 4 + 1, 8);
     }
+
+    /**
+     * What the reference server's echo model does for a chat turn: count the prompt's tokens with
+     * the o200k tokenizer and answer with a short reply whose tokens are counted too.
+     */
+    @TrackUsage(value = "chat", subject = "#user", model = "'echo'", tokens = "#result.usage()")
+    public Reply chat(String user, String message) {
+      String reply = "You said: " + message.substring(0, Math.min(120, message.length()));
+      return new Reply(reply, encoding.countTokens(message), encoding.countTokens(reply));
+    }
   }
 
-  /** The endpoint under load. */
+  /** The endpoints under load. */
   @RestController
   public static class Endpoint {
     private final Answers answers;
@@ -65,6 +81,19 @@ public class HttpLoadApp {
         @RequestParam(defaultValue = "what is the answer") String q) {
       Reply reply = answers.answer(user, q);
       return Map.of("answer", reply.answer(), "tokens", reply.inputTokens() + reply.outputTokens());
+    }
+
+    @GetMapping("/chat")
+    public Map<String, Object> chat(
+        @RequestParam(defaultValue = "anonymous") String user, @RequestParam String message) {
+      Reply reply = answers.chat(user, message);
+      return Map.of(
+          "reply",
+          reply.answer(),
+          "inputTokens",
+          reply.inputTokens(),
+          "outputTokens",
+          reply.outputTokens());
     }
   }
 }

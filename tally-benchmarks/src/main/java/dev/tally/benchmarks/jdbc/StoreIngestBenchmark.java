@@ -30,9 +30,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Sustained ingest: one writer exporting batches of {@value #BATCH} events of about 1 KB, each
- * batch one transaction with its rollup upserts, as the pipeline worker does. The score is events
- * per second. Targets: SQLite in WAL mode with {@code synchronous=FULL} (the default, one fsync per
+ * Sustained ingest: one writer exporting batches of about 1 KB events ({@code exportBatch}: 1 000
+ * per batch, the pipeline's usual size under load; {@code exportLargeBatch}: 10 000), each batch
+ * one transaction with its rollup upserts, as the pipeline worker does. The score is events per
+ * second. Targets: SQLite in WAL mode with {@code synchronous=FULL} (the default, one fsync per
  * batch), and PostgreSQL 14 (embedded, default durable settings) through multi-row {@code INSERT
  * ... VALUES} (what {@code reWriteBatchedInserts} sends) and through {@code COPY}.
  *
@@ -47,6 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class StoreIngestBenchmark {
   static final int BATCH = 1000;
+  static final int LARGE_BATCH = 10_000;
 
   @Param({"SQLITE", "SQLITE_NORMAL", "POSTGRESQL_VALUES", "POSTGRESQL_COPY"})
   public String target;
@@ -63,7 +65,6 @@ public class StoreIngestBenchmark {
   private JdbcUsageStore store;
   private final SplittableRandom random = new SplittableRandom(42);
   private final Clock clock = Clock.systemUTC();
-  private List<UsageEvent> next;
 
   @Setup(Level.Trial)
   public void open() throws Exception {
@@ -87,15 +88,38 @@ public class StoreIngestBenchmark {
     store = b.build();
   }
 
-  @Setup(Level.Invocation)
-  public void nextBatch() {
-    next = BenchmarkEvents.batch(random, BATCH, users, Instant.now(), clock);
+  /** The next batch of {@value StoreIngestBenchmark#BATCH}, built outside the measured time. */
+  @State(Scope.Thread)
+  public static class Batch {
+    List<UsageEvent> next;
+
+    @Setup(Level.Invocation)
+    public void build(StoreIngestBenchmark b) {
+      next = BenchmarkEvents.batch(b.random, BATCH, b.users, Instant.now(), b.clock);
+    }
+  }
+
+  /** The next batch of {@value StoreIngestBenchmark#LARGE_BATCH}. */
+  @State(Scope.Thread)
+  public static class LargeBatch {
+    List<UsageEvent> next;
+
+    @Setup(Level.Invocation)
+    public void build(StoreIngestBenchmark b) {
+      next = BenchmarkEvents.batch(b.random, LARGE_BATCH, b.users, Instant.now(), b.clock);
+    }
   }
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public void exportBatch() throws Exception {
-    store.export(next).get(60, TimeUnit.SECONDS);
+  public void exportBatch(Batch batch) throws Exception {
+    store.export(batch.next).get(60, TimeUnit.SECONDS);
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(LARGE_BATCH)
+  public void exportLargeBatch(LargeBatch batch) throws Exception {
+    store.export(batch.next).get(120, TimeUnit.SECONDS);
   }
 
   @TearDown(Level.Trial)

@@ -72,7 +72,7 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
     }
     String path = request.getRequestURI().substring(request.getContextPath().length());
     for (String pattern : excludePatterns) {
-      if (matcher.match(pattern, path)) {
+      if (matches(pattern, path)) {
         return true;
       }
     }
@@ -80,11 +80,26 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
       return false;
     }
     for (String pattern : includePatterns) {
-      if (matcher.match(pattern, path)) {
+      if (matches(pattern, path)) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Ant-style matching, with the common {@code /prefix/**} shape (the default actuator exclusion)
+   * answered by a prefix test instead of tokenizing the path on every request.
+   */
+  private boolean matches(String pattern, String path) {
+    if (pattern.endsWith("/**")) {
+      String prefix = pattern.substring(0, pattern.length() - 3);
+      if (!matcher.isPattern(prefix)) {
+        return path.startsWith(prefix)
+            && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+      }
+    }
+    return matcher.match(pattern, path);
   }
 
   @Override

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
-import dev.tally.spring.aop.TrackUsageAspect;
+import dev.tally.spring.aop.TrackUsageInterceptor;
 import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
 import dev.tally.test.RecordingUsageTracker;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 
-class TrackUsageAspectTest {
+class TrackUsageInterceptorTest {
 
   record User(String id, String email) {}
 
@@ -63,14 +63,40 @@ class TrackUsageAspectTest {
       return null;
     }
 
+    public String plain() {
+      return "plain";
+    }
+
     @TrackUsage(value = "chat-mono", tokens = "#result.usage")
     public Mono<Reply> mono(Mono<Reply> mono) {
       return mono;
     }
   }
 
+  interface Summarizer {
+    @TrackUsage(value = "summarize", subject = "#owner", tokens = "#result.usage")
+    Reply summarize(String owner, String text);
+  }
+
+  static class DefaultSummarizer implements Summarizer {
+    @Override
+    public Reply summarize(String owner, String text) {
+      return new Reply(text.substring(0, 3), "m", TokenUsage.reported(text.length(), 3));
+    }
+
+    @TrackUsage(value = "broken", subject = "#user.(")
+    public String unparsable(String user) {
+      return "still answered";
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   static class Config {
+    @Bean
+    DefaultSummarizer summarizer() {
+      return new DefaultSummarizer();
+    }
+
     @Bean
     ChatService chatService() {
       return new ChatService();
@@ -127,7 +153,7 @@ class TrackUsageAspectTest {
               .hasSubject("bob")
               .hasModel("echo-1")
               .failedWith(IOException.class);
-          assertThat(context.getBean(TrackUsageAspect.class).expressionFailures()).isZero();
+          assertThat(context.getBean(TrackUsageInterceptor.class).expressionFailures()).isZero();
         });
   }
 
@@ -137,7 +163,7 @@ class TrackUsageAspectTest {
         context -> {
           ChatService service = context.getBean(ChatService.class);
           RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
-          TrackUsageAspect aspect = context.getBean(TrackUsageAspect.class);
+          TrackUsageInterceptor aspect = context.getBean(TrackUsageInterceptor.class);
 
           Reply reply = service.badExpressions(new User("carol", "c@x"));
           Reply second = service.wrongTokensType();
@@ -217,6 +243,97 @@ class TrackUsageAspectTest {
           assertThat(tracker).hasSize(2);
           assertThat(tracker).event(0).hasTokens(TokenUsage.reported(4, 4)).succeeded();
           assertThat(tracker).event(1).failedWith(IllegalArgumentException.class);
+        });
+  }
+
+  @Test
+  void expressionsStayCorrectOnceTheyAreCompiled() {
+    // SpEL compiles an expression after about a hundred interpreted runs; the values must not
+    // change.
+    runner.run(
+        context -> {
+          ChatService service = context.getBean(ChatService.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          for (int i = 0; i < 300; i++) {
+            service.chat(new User("user-" + i, i + "@example.com"), "s-" + i, "hi");
+          }
+
+          assertThat(tracker).hasSize(300);
+          for (int i = 0; i < 300; i++) {
+            assertThat(tracker)
+                .event(i)
+                .hasSubject("user-" + i)
+                .hasUserEmail(i + "@example.com")
+                .hasSessionId("s-" + i)
+                .hasModel("echo-1")
+                .hasTokens(TokenUsage.reported(3, 5));
+          }
+          assertThat(context.getBean(TrackUsageInterceptor.class).expressionFailures()).isZero();
+        });
+  }
+
+  @Test
+  void annotationOnAnInterfaceMethodIsHonouredOnTheImplementation() {
+    runner.run(
+        context -> {
+          Summarizer summarizer = context.getBean(Summarizer.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          Reply reply = summarizer.summarize("dana", "a long text");
+
+          assertThat(reply.text()).isEqualTo("a l");
+          assertThat(tracker)
+              .singleEvent()
+              .hasOperation("summarize")
+              .hasSubject("dana")
+              .hasTokens(TokenUsage.reported(11, 3));
+        });
+  }
+
+  @Test
+  void unparsableExpressionIsCountedAndTheCallStillAnswers() {
+    runner.run(
+        context -> {
+          DefaultSummarizer service = context.getBean(DefaultSummarizer.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          assertThat(service.unparsable("erin")).isEqualTo("still answered");
+          assertThat(service.unparsable("erin")).isEqualTo("still answered");
+
+          assertThat(tracker).hasSize(2);
+          assertThat(tracker).event(0).hasOperation("broken").isAnonymous().succeeded();
+          assertThat(context.getBean(TrackUsageInterceptor.class).expressionFailures())
+              .isEqualTo(2);
+        });
+  }
+
+  @Test
+  void tracksWithoutBootsAopAutoConfigurationByRegisteringAnAutoProxyCreator() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(TallyAspectAutoConfiguration.class))
+        .withUserConfiguration(Config.class)
+        .run(
+            context -> {
+              context.getBean(ChatService.class).chat(new User("fay", "f@x"), "s", "hi");
+
+              assertThat(context.getBean(RecordingUsageTracker.class))
+                  .singleEvent()
+                  .hasSubject("fay");
+            });
+  }
+
+  @Test
+  void unannotatedMethodsOfAnAdvisedBeanAreNotTracked() {
+    runner.run(
+        context -> {
+          ChatService service = context.getBean(ChatService.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          assertThat(service.toString()).isNotEmpty();
+          assertThat(service.plain()).isEqualTo("plain");
+
+          assertThat(tracker).isEmpty();
         });
   }
 }

@@ -1,0 +1,97 @@
+package dev.tally.spring.aop;
+
+import dev.tally.core.TrackUsage;
+import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.expression.EvaluationContext;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.SpelCompilerMode;
+import org.springframework.expression.spel.SpelParserConfiguration;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+
+/**
+ * What the interceptor needs about one annotated method, resolved once: the annotation (on the
+ * method, an interface it implements or a superclass), its expressions parsed, and the argument
+ * variables each expression may name ({@code #name}, {@code #a0}, {@code #p0}).
+ */
+record TrackedMethod(
+    Method method,
+    TrackUsage annotation,
+    @Nullable Expr subject,
+    @Nullable Expr userEmail,
+    @Nullable Expr session,
+    @Nullable Expr tenant,
+    @Nullable Expr operationId,
+    @Nullable Expr model,
+    @Nullable Expr tokens,
+    Map<String, Integer> argumentIndex,
+    boolean returnsStage) {
+
+  private static final DefaultParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
+
+  /** One parsed expression, or the reason it could not be parsed (reported when evaluated). */
+  record Expr(String source, @Nullable Expression parsed, @Nullable String parseError) {
+    @Nullable Object value(EvaluationContext context) {
+      if (parsed == null) {
+        throw new IllegalStateException("cannot parse: " + parseError);
+      }
+      return parsed.getValue(context);
+    }
+  }
+
+  /** Null when neither the method nor what it overrides carries {@link TrackUsage}. */
+  static @Nullable TrackedMethod resolve(
+      Method method, @Nullable Class<?> targetClass, @Nullable ClassLoader classLoader) {
+    Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
+    TrackUsage a = AnnotatedElementUtils.findMergedAnnotation(specific, TrackUsage.class);
+    if (a == null && specific != method) {
+      a = AnnotatedElementUtils.findMergedAnnotation(method, TrackUsage.class);
+    }
+    if (a == null) {
+      return null;
+    }
+    SpelExpressionParser parser =
+        new SpelExpressionParser(new SpelParserConfiguration(SpelCompilerMode.MIXED, classLoader));
+    Map<String, Integer> index = new HashMap<>();
+    String[] names = NAMES.getParameterNames(specific);
+    for (int i = 0; i < specific.getParameterCount(); i++) {
+      index.put("a" + i, i);
+      index.put("p" + i, i);
+    }
+    if (names != null) {
+      for (int i = 0; i < names.length; i++) {
+        index.putIfAbsent(names[i], i);
+      }
+    }
+    return new TrackedMethod(
+        specific,
+        a,
+        parse(parser, a.subject()),
+        parse(parser, a.userEmail()),
+        parse(parser, a.session()),
+        parse(parser, a.tenant()),
+        parse(parser, a.operationId()),
+        parse(parser, a.model()),
+        parse(parser, a.tokens()),
+        Map.copyOf(index),
+        CompletionStage.class.isAssignableFrom(specific.getReturnType()));
+  }
+
+  private static @Nullable Expr parse(SpelExpressionParser parser, String source) {
+    if (source.isEmpty()) {
+      return null;
+    }
+    try {
+      return new Expr(source, parser.parseExpression(source), null);
+    } catch (ParseException e) {
+      return new Expr(source, null, e.getMessage());
+    }
+  }
+}
