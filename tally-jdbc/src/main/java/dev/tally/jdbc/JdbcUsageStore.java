@@ -17,11 +17,21 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +55,12 @@ import org.jspecify.annotations.Nullable;
  *       MISSING} token usage are counted apart.
  * </ul>
  *
+ * <p>On PostgreSQL a batch may be written by several writers at once ({@link Builder#writers}): the
+ * batch is split by subject, so the parts touch disjoint rollup rows and never wait on each other's
+ * locks, and each part is its own transaction. The export completes when every part has committed;
+ * if one fails, the export fails and the pipeline retries the whole batch, which the parts already
+ * committed ignore as replays.
+ *
  * <p>Defaults: SQLite with WAL journaling, {@code synchronous=FULL}, a 30 s busy timeout and {@code
  * BEGIN IMMEDIATE} transactions; Flyway migrations run on {@link Builder#build()}; the system UTC
  * clock. Build one with {@link #builder()} or {@link #sqlite(Path)}.
@@ -67,17 +83,42 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
    */
   private static final int SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
+  /** A batch is split over several writers only when each part gets at least this many events. */
+  static final int MIN_EVENTS_PER_WRITER = 32;
+
+  private static final AtomicInteger WRITER_POOLS = new AtomicInteger();
+
   private final Connections connections;
   private final EventWriter writer;
   private final ReportEngine reports;
   private final Clock clock;
+  private final int writers;
+  private final @Nullable ExecutorService writerPool;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private JdbcUsageStore(Connections connections, Clock clock, PostgresWriteMode postgresMode) {
+  private JdbcUsageStore(
+      Connections connections, Clock clock, PostgresWriteMode postgresMode, int writers) {
     this.connections = connections;
     this.clock = clock;
     this.writer = new EventWriter(connections.dialect(), postgresMode);
     this.reports = new ReportEngine();
+    this.writers = writers;
+    if (writers > 1) {
+      int pool = WRITER_POOLS.incrementAndGet();
+      AtomicInteger thread = new AtomicInteger();
+      // The calling thread writes one part itself; the others go to writers - 1 helpers.
+      this.writerPool =
+          Executors.newFixedThreadPool(
+              writers - 1,
+              r -> {
+                Thread t =
+                    new Thread(r, "tally-store-writer-" + pool + "-" + thread.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    } else {
+      this.writerPool = null;
+    }
   }
 
   /** A builder; give it a URL or a data source. */
@@ -109,27 +150,112 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     if (batch.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
+    long recordedAtNs = nowNanos();
+    if (writerPool == null || batch.size() < 2 * MIN_EVENTS_PER_WRITER) {
+      RuntimeException failure = writePart(batch, recordedAtNs);
+      return failure == null
+          ? CompletableFuture.completedFuture(null)
+          : CompletableFuture.failedFuture(failure);
+    }
+    List<List<UsageEvent>> parts = partitionBySubject(batch);
+    List<Future<@Nullable RuntimeException>> others = new ArrayList<>(parts.size() - 1);
+    try {
+      for (int i = 1; i < parts.size(); i++) {
+        List<UsageEvent> part = parts.get(i);
+        others.add(writerPool.submit(() -> writePart(part, recordedAtNs)));
+      }
+    } catch (RejectedExecutionException e) {
+      // Shut down while submitting: what was submitted finishes; report the batch as not stored.
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("Tally JDBC store is shut down", e));
+    }
+    RuntimeException failure = writePart(parts.get(0), recordedAtNs);
+    boolean interrupted = false;
+    for (Future<@Nullable RuntimeException> other : others) {
+      RuntimeException partFailure;
+      while (true) {
+        try {
+          partFailure = other.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // every part must finish before the batch is answered
+        } catch (ExecutionException e) {
+          partFailure = new IllegalStateException("Tally JDBC store writer failed", e.getCause());
+          break;
+        }
+      }
+      failure = worse(failure, partFailure);
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return failure == null
+        ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.failedFuture(failure);
+  }
+
+  /**
+   * Splits the batch by a hash of the subject into at most {@link #writers} parts of at least
+   * {@link #MIN_EVENTS_PER_WRITER}: parts share no rollup row, so their transactions never wait on
+   * each other.
+   */
+  private List<List<UsageEvent>> partitionBySubject(List<UsageEvent> batch) {
+    int n = Math.min(writers, batch.size() / MIN_EVENTS_PER_WRITER);
+    List<List<UsageEvent>> parts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      parts.add(new ArrayList<>(batch.size() / n + 16));
+    }
+    // The same id twice in one batch is stored once, the first: decided here, across parts.
+    Set<String> seen = new HashSet<>(batch.size() * 2);
+    for (UsageEvent e : batch) {
+      if (seen.add(e.id())) {
+        parts.get(Math.floorMod(e.subject().hashCode() * 0x9E3779B9, n)).add(e);
+      }
+    }
+    parts.removeIf(List::isEmpty);
+    return parts;
+  }
+
+  /** A failure worth retrying outranks a rejection: retrying the batch may succeed as a whole. */
+  private static @Nullable RuntimeException worse(
+      @Nullable RuntimeException a, @Nullable RuntimeException b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    if (a instanceof UsageRejectedException && !(b instanceof UsageRejectedException)) {
+      b.addSuppressed(a);
+      return b;
+    }
+    a.addSuppressed(b);
+    return a;
+  }
+
+  /** Writes one transaction; returns the failure, classified, or null when it committed. */
+  private @Nullable RuntimeException writePart(List<UsageEvent> part, long recordedAtNs) {
     Connection c = null;
     try {
       c = connections.borrow();
-      writer.write(c, connections.statements(c), batch, nowNanos());
+      writer.write(c, connections.statements(c), part, recordedAtNs);
       connections.release(c);
-      return CompletableFuture.completedFuture(null);
+      return null;
     } catch (UsageRejectedException e) {
       if (c != null) {
         connections.release(c);
       }
-      return CompletableFuture.failedFuture(e);
+      return e;
     } catch (SQLException e) {
       if (c != null) {
         connections.discard(c);
       }
-      return CompletableFuture.failedFuture(classify(e));
+      return classify(e);
     } catch (RuntimeException e) {
       if (c != null) {
         connections.discard(c);
       }
-      return CompletableFuture.failedFuture(e);
+      return e;
     }
   }
 
@@ -165,6 +291,15 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   @Override
   public CompletableFuture<Void> shutdown() {
     if (closed.compareAndSet(false, true)) {
+      if (writerPool != null) {
+        writerPool.shutdown();
+        try {
+          // An export in flight finishes its parts before the connections close.
+          writerPool.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       connections.close();
     }
     return CompletableFuture.completedFuture(null);
@@ -231,6 +366,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
    * message, connects and runs the migrations.
    */
   public static final class Builder {
+    /** Writers per batch on PostgreSQL unless {@link #writers(int)} says otherwise. */
+    public static final int DEFAULT_POSTGRES_WRITERS = 2;
+
     private @Nullable String url;
     private @Nullable DataSource dataSource;
     private @Nullable Dialect dialect;
@@ -241,6 +379,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     private Duration busyTimeout = Duration.ofSeconds(30);
     private PostgresWriteMode postgresWriteMode = PostgresWriteMode.COPY;
     private boolean migrate = true;
+    private @Nullable Integer writers;
 
     private Builder() {}
 
@@ -291,6 +430,17 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
       return this;
     }
 
+    /**
+     * How many transactions may write one batch at once, on separate connections (PostgreSQL only;
+     * SQLite has a single writer). Default 1. A batch is split by subject into at most this many
+     * parts of at least {@value JdbcUsageStore#MIN_EVENTS_PER_WRITER} events; use it when the
+     * database has cores to spare (docs/PERFORMANCE-STORE.md measures 2 on a 2-core machine).
+     */
+    public Builder writers(int writers) {
+      this.writers = writers;
+      return this;
+    }
+
     /** Whether {@link #build()} runs the Flyway migrations. Default true. */
     public Builder migrate(boolean migrate) {
       this.migrate = migrate;
@@ -329,6 +479,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
                 + " ms, was "
                 + busyTimeout);
       }
+      if (writers != null && (writers < 1 || writers > 64)) {
+        throw new IllegalArgumentException("writers must be between 1 and 64, was " + writers);
+      }
       String pragmas =
           "PRAGMA busy_timeout = "
               + busyTimeout.toMillis()
@@ -360,10 +513,18 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
         if (password != null) {
           props.setProperty("password", password);
         }
+        if (d == Dialect.SQLITE && writers != null && writers > 1) {
+          throw new IllegalArgumentException(
+              "writers must be 1 for SQLite, which has a single writer, was " + writers);
+        }
         connections = Connections.fromUrl(d, url, props, pragmas);
       } else {
         if (dialect == null) {
           throw new IllegalArgumentException("dialect must not be null");
+        }
+        if (dialect == Dialect.SQLITE && writers != null && writers > 1) {
+          throw new IllegalArgumentException(
+              "writers must be 1 for SQLite, which has a single writer, was " + writers);
         }
         connections = Connections.fromDataSource(dialect, dataSource, pragmas);
       }
@@ -386,7 +547,11 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
         throw new IllegalStateException(
             "Tally JDBC store could not start on " + describe() + ": " + e.getMessage(), e);
       }
-      return new JdbcUsageStore(connections, clock, postgresWriteMode);
+      int resolvedWriters =
+          writers != null
+              ? writers
+              : connections.dialect() == Dialect.POSTGRESQL ? DEFAULT_POSTGRES_WRITERS : 1;
+      return new JdbcUsageStore(connections, clock, postgresWriteMode, resolvedWriters);
     }
 
     private String describe() {

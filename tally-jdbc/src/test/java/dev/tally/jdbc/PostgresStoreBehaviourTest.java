@@ -15,6 +15,12 @@ class PostgresStoreBehaviourTest extends StoreBehaviourTest {
     return EmbeddedPg.newDatabaseUrl();
   }
 
+  /** One writer here; {@link PostgresParallelWritersBehaviourTest} runs the same with several. */
+  @Override
+  protected JdbcUsageStore open(java.time.Clock clock) {
+    return JdbcUsageStore.builder().url(url).clock(clock).writers(1).build();
+  }
+
   @Test
   void worksOnACallersDataSource() throws Exception {
     javax.sql.DataSource ds = EmbeddedPg.server().getDatabase("postgres", EmbeddedPg.newDatabase());

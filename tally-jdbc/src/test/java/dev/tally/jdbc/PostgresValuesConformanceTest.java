@@ -5,7 +5,10 @@ import dev.tally.core.UsageSink;
 import dev.tally.test.UsageSinkConformanceTest;
 import java.util.List;
 
-/** The multi-row VALUES write path keeps the same contract as the default COPY one. */
+/**
+ * The multi-row VALUES write path, with one writer, keeps the same contract as the default (COPY,
+ * two writers).
+ */
 class PostgresValuesConformanceTest extends UsageSinkConformanceTest {
   private String url;
 
@@ -15,6 +18,7 @@ class PostgresValuesConformanceTest extends UsageSinkConformanceTest {
     return JdbcUsageStore.builder()
         .url(url)
         .postgresWriteMode(PostgresWriteMode.MULTI_ROW_VALUES)
+        .writers(1)
         .build();
   }
 

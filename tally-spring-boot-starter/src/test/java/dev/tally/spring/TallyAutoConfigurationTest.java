@@ -183,6 +183,19 @@ class TallyAutoConfigurationTest {
   }
 
   @Test
+  void severalWritersOnSqliteFailTheStartupNamingTheValue() {
+    runner()
+        .withPropertyValues("tally.store.writers=3")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("writers must be 1 for SQLite")
+                    .hasMessageContaining("was 3"));
+  }
+
+  @Test
   void budgetsAreEvaluatedAfterEachStoredBatchAndTheGuardRefusesOverBudget() {
     runner()
         .run(

@@ -50,7 +50,13 @@ public class StoreIngestBenchmark {
   static final int BATCH = 1000;
   static final int LARGE_BATCH = 10_000;
 
-  @Param({"SQLITE", "SQLITE_NORMAL", "POSTGRESQL_VALUES", "POSTGRESQL_COPY"})
+  @Param({
+    "SQLITE",
+    "SQLITE_NORMAL",
+    "POSTGRESQL_VALUES",
+    "POSTGRESQL_COPY",
+    "POSTGRESQL_COPY_2_WRITERS"
+  })
   public String target;
 
   /**
@@ -80,9 +86,10 @@ public class StoreIngestBenchmark {
         BenchmarkEvents.createDatabase(postgres, "ingest");
         b.url(postgres.getJdbcUrl("postgres", "ingest"))
             .postgresWriteMode(
-                target.equals("POSTGRESQL_COPY")
+                target.startsWith("POSTGRESQL_COPY")
                     ? PostgresWriteMode.COPY
-                    : PostgresWriteMode.MULTI_ROW_VALUES);
+                    : PostgresWriteMode.MULTI_ROW_VALUES)
+            .writers(target.equals("POSTGRESQL_COPY_2_WRITERS") ? 2 : 1); // 1 unless named
       }
     }
     store = b.build();

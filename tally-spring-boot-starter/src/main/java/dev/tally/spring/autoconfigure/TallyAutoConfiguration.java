@@ -60,6 +60,9 @@ public final class TallyAutoConfiguration {
       TallyProperties.Store store = properties.getStore();
       JdbcUsageStore.Builder builder =
           JdbcUsageStore.builder().clock(clock.getIfAvailable(Clock::systemUTC));
+      if (store.getWriters() != null) {
+        builder.writers(store.getWriters());
+      }
       if (store.isUseApplicationDataSource()) {
         DataSource application = dataSource.getIfAvailable();
         if (application == null) {

@@ -227,6 +227,20 @@ public class TallyProperties {
      */
     private boolean useApplicationDataSource = false;
 
+    /**
+     * How many transactions write one batch at once, on separate connections, the batch split by
+     * subject. Unset: 2 on PostgreSQL, 1 on SQLite (which accepts only 1).
+     */
+    private @Nullable Integer writers;
+
+    public @Nullable Integer getWriters() {
+      return writers;
+    }
+
+    public void setWriters(@Nullable Integer writers) {
+      this.writers = writers;
+    }
+
     public String getUrl() {
       return url;
     }
