@@ -7,6 +7,10 @@
 #             or chat (counts the prompt's tokens with jtokkit, as the reference server's echo model)
 #   MODES     default "on off"; add "discard" for tracking on with a sink that discards (the
 #             request-path cost without the ledger's)
+#   WARMUP    wrk warm-up before each measured run, default 30s (the tracked app compiles more
+#             code; 90s leaves its JIT idle during the measurement)
+#   PACE_MS   when set, each connection waits this many ms between requests (a wrk Lua delay), so
+#             the offered load is below saturation and p99 shows latency, not CPU queueing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -32,6 +36,11 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   ./mvnw -B -q -ntp -pl tally-benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
 fi
 CP="tally-benchmarks/target/classes:$(cat tally-benchmarks/target/cp.txt)"
+PACE=()
+if [ -n "${PACE_MS:-}" ]; then
+  printf 'function delay()\n  return %s\nend\n' "$PACE_MS" >"$OUT/pace.lua"
+  PACE=(-s "$OUT/pace.lua")
+fi
 
 run() { # $1 = on|off|discard, $2 = round
   local enabled=true discard=false
@@ -45,9 +54,14 @@ run() { # $1 = on|off|discard, $2 = round
   local pid=$!
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT$URL_PATH" >/dev/null 2>&1 && break; sleep 0.5; done
   # Warm-up long enough for the JIT: with 10 s, C2 was still compiling during the measurement.
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d30s "http://127.0.0.1:$PORT$URL_PATH" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT$URL_PATH" \
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-30s}" "http://127.0.0.1:$PORT$URL_PATH" >/dev/null
+  # The app's CPU time over the measured run (utime + stime, all threads, clock ticks): divided by
+  # the requests served it gives CPU per request, steadier than throughput on a shared VM.
+  local before; before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${PACE[@]}" "http://127.0.0.1:$PORT$URL_PATH" \
     | tee "$OUT/wrk-$1-$2.txt"
+  echo "app-cpu-ticks $(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - before )) hz $(getconf CLK_TCK)" \
+    | tee -a "$OUT/wrk-$1-$2.txt"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -60,16 +74,21 @@ out, rounds, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 def parse(path):
     text = open(path).read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    reqs = int(re.search(r"(\d+) requests in", text).group(1))
+    ticks, hz = map(int, re.search(r"app-cpu-ticks (\d+) hz (\d+)", text).groups())
+    cpu_us = ticks / hz * 1e6 / reqs
     def ms(p):
         m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
         v, u = float(m.group(1)), m.group(2)
         return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-    return rps, ms(50), ms(99)
+    return rps, ms(50), ms(99), cpu_us
 res = {k: [parse(f"{out}/wrk-{k}-{r}.txt") for r in range(1, rounds + 1)] for k in modes}
 for k in modes:
     rps = [x[0] for x in res[k]]; p50 = [x[1] for x in res[k]]; p99 = [x[2] for x in res[k]]
+    cpu = [x[3] for x in res[k]]
     print(f"tracking {k:7}: req/s {statistics.mean(rps):10.0f} (runs {', '.join(f'{v:.0f}' for v in rps)})"
-          f"  p50 {statistics.mean(p50):.3f} ms  p99 {statistics.mean(p99):.3f} ms")
+          f"  p50 {statistics.mean(p50):.3f} ms  p99 {statistics.mean(p99):.3f} ms"
+          f"  app CPU/request {statistics.mean(cpu):.1f} us (runs {', '.join(f'{v:.1f}' for v in cpu)})")
 off = res.get("off")
 if off:
     for k in modes:
@@ -77,5 +96,7 @@ if off:
             continue
         ratio = statistics.mean(x[0] for x in res[k]) / statistics.mean(x[0] for x in off)
         added = statistics.mean(x[2] for x in res[k]) - statistics.mean(x[2] for x in off)
-        print(f"{k}/off throughput ratio: {ratio:.3f}   p99 added: {added:+.3f} ms")
+        cpu_ratio = statistics.mean(x[3] for x in off) / statistics.mean(x[3] for x in res[k])
+        print(f"{k}/off throughput ratio: {ratio:.3f}   p99 added: {added:+.3f} ms"
+              f"   CPU-per-request ratio off/{k}: {cpu_ratio:.3f}")
 PY

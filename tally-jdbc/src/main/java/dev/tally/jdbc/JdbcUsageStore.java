@@ -38,7 +38,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The usage ledger on a relational database: a {@link UsageSink} that stores each batch in one
- * transaction, and {@link UsageQueries} over what it stored.
+ * transaction (on PostgreSQL with several writers, one per part of the batch), and {@link
+ * UsageQueries} over what it stored.
  *
  * <p>What it guarantees:
  *
@@ -47,9 +48,11 @@ import org.jspecify.annotations.Nullable;
  *       NOTHING}); rollups are updated only for rows that were really inserted, in the same
  *       transaction, so retries and replays never count twice.
  *   <li><b>Durable on completion.</b> {@link #export} completes after the transaction committed. It
- *       does the work on the calling thread (the pipeline's worker) and never throws: failures
- *       complete the future exceptionally, with {@link UsageRejectedException} for data the schema
- *       will never take and any other exception for trouble worth retrying.
+ *       does the work on the calling thread (the pipeline's worker; with several PostgreSQL
+ *       writers, also on the store's {@code tally-store-writer-*} threads, and it returns only once
+ *       every part has committed or failed) and never throws: failures complete the future
+ *       exceptionally, with {@link UsageRejectedException} for data the schema will never take and
+ *       any other exception for trouble worth retrying.
  *   <li><b>Never a silent zero.</b> Events without a cost attribute ({@code tally.cost}, with
  *       {@code tally.currency}) are stored as unpriced and counted as such; events with {@code
  *       MISSING} token usage are counted apart.
