@@ -1,5 +1,7 @@
 package dev.tally.core;
 
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,8 +28,17 @@ public record ErrorInfo(String type, @Nullable String message) {
     }
   }
 
-  /** The class name and message of a throwable. */
+  /**
+   * The class name and message of a throwable. A {@link CompletionException} or {@link
+   * ExecutionException} wrapping a cause is described by that cause: the wrapper only says the
+   * failure crossed an asynchronous boundary.
+   */
   public static ErrorInfo of(Throwable error) {
-    return new ErrorInfo(error.getClass().getName(), error.getMessage());
+    Throwable current = error;
+    while ((current instanceof CompletionException || current instanceof ExecutionException)
+        && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return new ErrorInfo(current.getClass().getName(), current.getMessage());
   }
 }

@@ -149,6 +149,19 @@ class UsageEventValidationTest {
   }
 
   @Test
+  void asyncWrappersAreDescribedByTheirCause() {
+    Exception cause = new java.io.IOException("provider down");
+
+    assertThat(
+            ErrorInfo.of(
+                new java.util.concurrent.CompletionException(
+                    new java.util.concurrent.ExecutionException(cause))))
+        .isEqualTo(new ErrorInfo("java.io.IOException", "provider down"));
+    assertThat(ErrorInfo.of(new java.util.concurrent.CompletionException("no cause", null)))
+        .isEqualTo(new ErrorInfo("java.util.concurrent.CompletionException", "no cause"));
+  }
+
+  @Test
   void successWithAnErrorIsRejected() {
     assertThatThrownBy(
             () ->

@@ -24,10 +24,8 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -155,17 +153,13 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     }
     long recordedAtNs = nowNanos();
     if (writerPool == null || batch.size() < 2 * MIN_EVENTS_PER_WRITER) {
-      RuntimeException failure = writePart(batch, recordedAtNs);
-      return failure == null
-          ? CompletableFuture.completedFuture(null)
-          : CompletableFuture.failedFuture(failure);
+      return answer(writePart(batch, recordedAtNs));
     }
     List<List<UsageEvent>> parts = partitionBySubject(batch);
-    List<Future<@Nullable RuntimeException>> others = new ArrayList<>(parts.size() - 1);
+    List<CompletableFuture<@Nullable RuntimeException>> others = new ArrayList<>(parts.size());
     try {
-      for (int i = 1; i < parts.size(); i++) {
-        List<UsageEvent> part = parts.get(i);
-        others.add(writerPool.submit(() -> writePart(part, recordedAtNs)));
+      for (List<UsageEvent> part : parts.subList(1, parts.size())) {
+        others.add(CompletableFuture.supplyAsync(() -> writePart(part, recordedAtNs), writerPool));
       }
     } catch (RejectedExecutionException e) {
       // Shut down while submitting: what was submitted finishes; report the batch as not stored.
@@ -173,25 +167,15 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           new IllegalStateException("Tally JDBC store is shut down", e));
     }
     RuntimeException failure = writePart(parts.get(0), recordedAtNs);
-    boolean interrupted = false;
-    for (Future<@Nullable RuntimeException> other : others) {
-      RuntimeException partFailure;
-      while (true) {
-        try {
-          partFailure = other.get();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true; // every part must finish before the batch is answered
-        } catch (ExecutionException e) {
-          partFailure = new IllegalStateException("Tally JDBC store writer failed", e.getCause());
-          break;
-        }
-      }
-      failure = worse(failure, partFailure);
+    for (CompletableFuture<@Nullable RuntimeException> other : others) {
+      // join() waits without being interruptible: every part ends before the batch is answered.
+      // writePart returns its failure instead of throwing.
+      failure = worse(failure, other.join());
     }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    return answer(failure);
+  }
+
+  private static CompletableFuture<Void> answer(@Nullable RuntimeException failure) {
     return failure == null
         ? CompletableFuture.completedFuture(null)
         : CompletableFuture.failedFuture(failure);

@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,12 +38,7 @@ class PostgresParallelWritersBehaviourTest extends StoreBehaviourTest {
   void aPartThatFailsFailsTheBatchAndTheRetryCountsEveryEventOnce() throws Exception {
     List<UsageEvent> good = TestEvents.varied(21, 400, 3);
     // PostgreSQL text cannot hold NUL: this event's part is rejected, the other part commits.
-    UsageEvent poison =
-        UsageEvent.builder("chat", TestEvents.CLOCK)
-            .id("nul-1")
-            .occurredAt(TestEvents.T0)
-            .subject("a\u0000b")
-            .build();
+    UsageEvent poison = TestEvents.withNul("nul-1");
     List<UsageEvent> batch = new ArrayList<>(good);
     batch.add(200, poison);
 
@@ -58,6 +58,102 @@ class PostgresParallelWritersBehaviourTest extends StoreBehaviourTest {
         store.report(
             UsageQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofHours(3))).build());
     assertThat(report.rows().get(0).measures().requests()).isEqualTo(400);
+  }
+
+  @Test
+  void aPartWhoseConnectionFailsFailsTheBatchAsRetryableAndTheRetryCountsOnce() throws Exception {
+    DataSource flaky = failingBorrows(thread -> thread.startsWith("tally-store-writer-"));
+    List<UsageEvent> events = TestEvents.varied(23, 400, 3);
+    try (JdbcUsageStore s =
+        JdbcUsageStore.builder().dataSource(flaky, Dialect.POSTGRESQL).writers(2).build()) {
+      failBorrows = true;
+
+      assertThat(s.export(events))
+          .failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(IllegalStateException.class)
+          .isNotInstanceOf(UsageRejectedException.class)
+          .withMessageContaining("database down");
+      assertThat(storedEvents(s)).isBetween(1L, 399L);
+
+      failBorrows = false;
+      s.export(events).get();
+
+      assertThat(storedEvents(s)).isEqualTo(400);
+      assertThat(requests(s)).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void aRetryableFailureOutranksARejectionInAnotherPart() throws Exception {
+    // The caller's part (subjects user-0 and user-2) cannot connect; the writer thread's part holds
+    // the NUL event (its subject hashes with user-1 and user-3) and is rejected.
+    DataSource flaky = failingBorrows(thread -> !thread.startsWith("tally-store-writer-"));
+    List<UsageEvent> batch = new ArrayList<>(TestEvents.varied(24, 400, 3));
+    batch.add(TestEvents.withNul("nul-2"));
+    try (JdbcUsageStore s =
+        JdbcUsageStore.builder().dataSource(flaky, Dialect.POSTGRESQL).writers(2).build()) {
+      failBorrows = true;
+
+      assertThat(s.export(batch))
+          .failsWithin(Duration.ofSeconds(30))
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(IllegalStateException.class)
+          .isNotInstanceOf(UsageRejectedException.class)
+          .satisfies(
+              e ->
+                  assertThat(e.getSuppressed())
+                      .singleElement()
+                      .isInstanceOf(UsageRejectedException.class));
+      failBorrows = false;
+      assertThat(storedEvents(s)).isZero();
+    }
+  }
+
+  private volatile boolean failBorrows;
+
+  /**
+   * The test database, except that while {@link #failBorrows} is set a borrow on a thread whose
+   * name matches fails as if the database were down (a fake for failure injection).
+   */
+  private DataSource failingBorrows(Predicate<String> threadName) {
+    DataSource real = EmbeddedPg.server().getDatabase("postgres", EmbeddedPg.newDatabase());
+    return (DataSource)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")
+                  && failBorrows
+                  && threadName.test(Thread.currentThread().getName())) {
+                throw new SQLException("database down (injected)", "08006");
+              }
+              try {
+                return method.invoke(real, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  private static long storedEvents(JdbcUsageStore s) {
+    return s.events(
+            EventQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofHours(4)))
+                .limit(1000)
+                .build())
+        .events()
+        .size();
+  }
+
+  private static long requests(JdbcUsageStore s) {
+    return s.report(
+            UsageQuery.builder(TestEvents.T0, TestEvents.T0.plus(Duration.ofHours(3))).build())
+        .rows()
+        .get(0)
+        .measures()
+        .requests();
   }
 
   @Test

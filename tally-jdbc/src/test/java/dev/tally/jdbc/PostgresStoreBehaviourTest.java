@@ -37,12 +37,7 @@ class PostgresStoreBehaviourTest extends StoreBehaviourTest {
   @Test
   void textPostgresCannotStoreIsRejectedNotRetried() throws Exception {
     // PostgreSQL text cannot hold NUL; no retry can help, so the pipeline must dead-letter it.
-    UsageEvent nul =
-        UsageEvent.builder("chat", TestEvents.CLOCK)
-            .id("nul-1")
-            .occurredAt(TestEvents.T0)
-            .subject("a\u0000b")
-            .build();
+    UsageEvent nul = TestEvents.withNul("nul-1");
 
     assertThat(store.export(List.of(nul)))
         .failsWithin(Duration.ofSeconds(10))

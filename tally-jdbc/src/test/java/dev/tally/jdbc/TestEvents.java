@@ -89,6 +89,11 @@ final class TestEvents {
     return rows;
   }
 
+  /** An event PostgreSQL refuses for good: its text columns cannot hold a NUL character. */
+  static UsageEvent withNul(String id) {
+    return UsageEvent.builder("chat", CLOCK).id(id).occurredAt(T0).subject("a\u0000b").build();
+  }
+
   static long count(String url, String table) throws Exception {
     try (Connection c = DriverManager.getConnection(url);
         Statement st = c.createStatement();

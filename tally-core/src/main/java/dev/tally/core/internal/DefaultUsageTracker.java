@@ -13,9 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -111,7 +109,7 @@ public final class DefaultUsageTracker implements UsageTracker {
       stage.whenComplete(
           (result, error) -> {
             if (error != null) {
-              op.failure(unwrap(error));
+              op.failure(error);
             } else {
               op.success(usageOf(result, usage, operation));
             }
@@ -154,15 +152,6 @@ public final class DefaultUsageTracker implements UsageTracker {
       failures.failure("trace-id", "Tally: the trace id supplier threw; no trace id recorded", e);
       return null;
     }
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable current = error;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
   }
 
   private final class Operation implements UsageOperation {

@@ -7,10 +7,8 @@ import dev.tally.core.UsageTracker;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -20,6 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodClassKey;
+import org.springframework.expression.spel.SpelCompilerMode;
+import org.springframework.expression.spel.SpelParserConfiguration;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -148,7 +149,7 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
         op.model(model);
       }
       if (error != null) {
-        op.failure(unwrap(error));
+        op.failure(error);
         return;
       }
       op.success(tokens(m, context));
@@ -232,29 +233,23 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
     }
   }
 
-  private static Throwable unwrap(Throwable error) {
-    Throwable current = error;
-    while ((current instanceof CompletionException || current instanceof ExecutionException)
-        && current.getCause() != null) {
-      current = current.getCause();
-    }
-    return current;
-  }
-
   /** Resolved once per (method, target class); methods without the annotation map to empty. */
   static final class TrackedMethods {
     private final Map<MethodClassKey, Optional<TrackedMethod>> cache = new ConcurrentHashMap<>();
-    private final @Nullable ClassLoader classLoader;
+    // Mixed mode: expressions are compiled to bytecode after about a hundred interpreted runs.
+    private final SpelExpressionParser parser;
 
     TrackedMethods(@Nullable ClassLoader classLoader) {
-      this.classLoader = classLoader;
+      this.parser =
+          new SpelExpressionParser(
+              new SpelParserConfiguration(SpelCompilerMode.MIXED, classLoader));
     }
 
     @Nullable TrackedMethod get(Method method, @Nullable Class<?> targetClass) {
       return cache
           .computeIfAbsent(
               new MethodClassKey(method, targetClass),
-              k -> Optional.ofNullable(TrackedMethod.resolve(method, targetClass, classLoader)))
+              k -> Optional.ofNullable(TrackedMethod.resolve(method, targetClass, parser)))
           .orElse(null);
     }
   }

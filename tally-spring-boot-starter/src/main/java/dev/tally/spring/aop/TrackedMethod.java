@@ -12,8 +12,6 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.expression.EvaluationContext;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
-import org.springframework.expression.spel.SpelCompilerMode;
-import org.springframework.expression.spel.SpelParserConfiguration;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 
 /**
@@ -48,7 +46,7 @@ record TrackedMethod(
 
   /** Null when neither the method nor what it overrides carries {@link TrackUsage}. */
   static @Nullable TrackedMethod resolve(
-      Method method, @Nullable Class<?> targetClass, @Nullable ClassLoader classLoader) {
+      Method method, @Nullable Class<?> targetClass, SpelExpressionParser parser) {
     Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
     TrackUsage a = AnnotatedElementUtils.findMergedAnnotation(specific, TrackUsage.class);
     if (a == null && specific != method) {
@@ -57,8 +55,6 @@ record TrackedMethod(
     if (a == null) {
       return null;
     }
-    SpelExpressionParser parser =
-        new SpelExpressionParser(new SpelParserConfiguration(SpelCompilerMode.MIXED, classLoader));
     Map<String, Integer> index = new HashMap<>();
     String[] names = NAMES.getParameterNames(specific);
     for (int i = 0; i < specific.getParameterCount(); i++) {

@@ -18,6 +18,7 @@ import java.security.Principal;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.util.AntPathMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -44,8 +45,8 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
 
   private final UsageTracker tracker;
   private final String operation;
-  private final List<String> includePatterns;
-  private final List<String> excludePatterns;
+  private final List<Predicate<String>> includes;
+  private final List<Predicate<String>> excludes;
   private final @Nullable String subjectHeader;
   private final RouteLimiter routes;
   private final AntPathMatcher matcher = new AntPathMatcher();
@@ -59,8 +60,8 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
       int maxRoutes) {
     this.tracker = tracker;
     this.operation = operation;
-    this.includePatterns = List.copyOf(includePatterns);
-    this.excludePatterns = List.copyOf(excludePatterns);
+    this.includes = includePatterns.stream().map(this::compile).toList();
+    this.excludes = excludePatterns.stream().map(this::compile).toList();
     this.subjectHeader = subjectHeader;
     this.routes = new RouteLimiter(maxRoutes);
   }
@@ -71,16 +72,16 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
       return true;
     }
     String path = request.getRequestURI().substring(request.getContextPath().length());
-    for (String pattern : excludePatterns) {
-      if (matches(pattern, path)) {
+    for (Predicate<String> exclude : excludes) {
+      if (exclude.test(path)) {
         return true;
       }
     }
-    if (includePatterns.isEmpty()) {
+    if (includes.isEmpty()) {
       return false;
     }
-    for (String pattern : includePatterns) {
-      if (matches(pattern, path)) {
+    for (Predicate<String> include : includes) {
+      if (include.test(path)) {
         return false;
       }
     }
@@ -88,18 +89,19 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
   }
 
   /**
-   * Ant-style matching, with the common {@code /prefix/**} shape (the default actuator exclusion)
-   * answered by a prefix test instead of tokenizing the path on every request.
+   * Ant-style matching, decided once per pattern: the common {@code /prefix/**} shape (the default
+   * actuator exclusion) becomes a prefix test instead of tokenizing the path on every request.
    */
-  private boolean matches(String pattern, String path) {
+  private Predicate<String> compile(String pattern) {
     if (pattern.endsWith("/**")) {
       String prefix = pattern.substring(0, pattern.length() - 3);
       if (!matcher.isPattern(prefix)) {
-        return path.startsWith(prefix)
-            && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+        return path ->
+            path.startsWith(prefix)
+                && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
       }
     }
-    return matcher.match(pattern, path);
+    return path -> matcher.match(pattern, path);
   }
 
   @Override
