@@ -11,6 +11,8 @@
 #             code; 90s leaves its JIT idle during the measurement)
 #   PACE_MS   when set, each connection waits this many ms between requests (a wrk Lua delay), so
 #             the offered load is below saturation and p99 shows latency, not CPU queueing
+#   APP_ARGS  extra arguments for the app in every mode, e.g. "--tally.pipeline.batch-size=2000"
+#   ON_ARGS   extra arguments for the app in the on and discard modes only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
@@ -22,25 +24,8 @@ MODES=${MODES:-on off}
 PORT=18087
 OUT=tally-benchmarks/target/http-load
 mkdir -p "$OUT"
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-
-PROMPT="Please%20summarise%20the%20refund%20policy%20for%20annual%20plans%20bought%20in%20another%20currency%2C%20including%20how%20prorated%20refunds%20are%20computed%2C%20which%20fees%20are%20kept%2C%20how%20long%20the%20refund%20takes%20to%20arrive%2C%20and%20what%20the%20customer%20should%20do%20if%20the%20invoice%20shows%20a%20different%20amount%20than%20the%20card%20statement.%20Answer%20in%20three%20short%20paragraphs."
-case "$ENDPOINT" in
-  answer) URL_PATH="/answer?user=u1&q=hello" ;;
-  chat) URL_PATH="/chat?user=u1&message=$PROMPT" ;;
-  *) echo "ENDPOINT must be answer or chat" >&2; exit 2 ;;
-esac
-
-if [ -z "${SKIP_BUILD:-}" ]; then
-  ./mvnw -B -q -ntp -pl tally-benchmarks -am install -DskipTests -Dspotless.check.skip
-  ./mvnw -B -q -ntp -pl tally-benchmarks dependency:build-classpath -Dmdep.outputFile=target/cp.txt
-fi
-CP="tally-benchmarks/target/classes:$(cat tally-benchmarks/target/cp.txt)"
-PACE=()
-if [ -n "${PACE_MS:-}" ]; then
-  printf 'function delay()\n  return %s\nend\n' "$PACE_MS" >"$OUT/pace.lua"
-  PACE=(-s "$OUT/pace.lua")
-fi
+source tally-benchmarks/http-common.sh
+URL_PATH="/$QUERY"
 
 run() { # $1 = on|off|discard, $2 = round
   local enabled=true discard=false
@@ -50,7 +35,8 @@ run() { # $1 = on|off|discard, $2 = round
   java -Xms512m -Xmx512m -cp "$CP" dev.tally.benchmarks.http.HttpLoadApp \
     --server.port=$PORT --tally.enabled=$enabled --bench.discard-sink=$discard \
     --tally.store.url="jdbc:sqlite:$work/tally.db" --tally.pipeline.spool-directory="$work/spool" \
-    --logging.level.root=WARN --spring.main.banner-mode=off >"$OUT/app-$1-$2.log" 2>&1 &
+    --logging.level.root=WARN --spring.main.banner-mode=off ${APP_ARGS:-} \
+    $([ "$1" != off ] && echo "${ON_ARGS:-}") >"$OUT/app-$1-$2.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT$URL_PATH" >/dev/null 2>&1 && break; sleep 0.5; done
   # Warm-up long enough for the JIT: with 10 s, C2 was still compiling during the measurement.

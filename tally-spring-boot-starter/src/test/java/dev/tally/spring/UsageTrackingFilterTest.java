@@ -147,6 +147,23 @@ class UsageTrackingFilterTest {
   }
 
   @Test
+  void patternWithoutWildcardsExcludesExactlyThatPath() throws Exception {
+    UsageTrackingFilter filter =
+        new UsageTrackingFilter(
+            tracker, "http", List.of(), List.of("/error", "/api/items/*/secret"), null, 200);
+    MockMvc mvc = MockMvcBuilders.standaloneSetup(new Api()).addFilters(filter).build();
+
+    mvc.perform(get("/error"));
+    mvc.perform(get("/api/items/7/secret"));
+    assertThat(tracker.events()).isEmpty();
+
+    mvc.perform(get("/errors"));
+    mvc.perform(get("/error/page"));
+    mvc.perform(get("/api/items/7"));
+    assertThat(tracker.events()).hasSize(3);
+  }
+
+  @Test
   void tenThousandRandomPathsNeverGrowTheRouteValues() throws Exception {
     MockMvc mvc = mvc();
     for (int i = 0; i < 5_000; i++) {

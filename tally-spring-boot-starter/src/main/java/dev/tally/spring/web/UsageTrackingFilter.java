@@ -89,10 +89,14 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
   }
 
   /**
-   * Ant-style matching, decided once per pattern: the common {@code /prefix/**} shape (the default
-   * actuator exclusion) becomes a prefix test instead of tokenizing the path on every request.
+   * Ant-style matching, decided once per pattern: a pattern without wildcards (the default {@code
+   * /error} exclusion) becomes an equality test and the common {@code /prefix/**} shape (the
+   * default actuator exclusion) a prefix test, instead of tokenizing the path on every request.
    */
   private Predicate<String> compile(String pattern) {
+    if (!matcher.isPattern(pattern)) {
+      return pattern::equals;
+    }
     if (pattern.endsWith("/**")) {
       String prefix = pattern.substring(0, pattern.length() - 3);
       if (!matcher.isPattern(prefix)) {
