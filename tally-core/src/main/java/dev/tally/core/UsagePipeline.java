@@ -677,7 +677,7 @@ public final class UsagePipeline implements AutoCloseable {
   /**
    * Builds a {@link UsagePipeline}. Every setter validates its value and names it in the error.
    *
-   * <p>Defaults: queue 16,384 events; batches of 500; flush interval 200 ms; overflow {@link
+   * <p>Defaults: queue 16,384 events; batches of 500; flush interval 20 ms; overflow {@link
    * OverflowPolicy#SPILL}; block timeout 10 ms; 3 retries from 100 ms backoff up to 30 s; export
    * timeout 30 s; shutdown timeout 10 s; spool in {@code ./tally-spool}, 64 MiB segments, no fsync
    * per record.
@@ -686,7 +686,7 @@ public final class UsagePipeline implements AutoCloseable {
     private final UsageSink sink;
     private int queueCapacity = 16_384;
     private int batchSize = 500;
-    private Duration flushInterval = Duration.ofMillis(200);
+    private Duration flushInterval = Duration.ofMillis(20);
     private OverflowPolicy overflowPolicy = OverflowPolicy.SPILL;
     private Duration blockTimeout = Duration.ofMillis(10);
     private int maxRetries = 3;

@@ -79,7 +79,7 @@ public class TallyProperties {
     private int batchSize = 500;
 
     /** Longest an event waits for its batch to fill. */
-    private Duration flushInterval = Duration.ofMillis(200);
+    private Duration flushInterval = Duration.ofMillis(20);
 
     /**
      * What a full queue does: SPILL to the spool (default), BLOCK then spill, or DROP (counted).
