@@ -55,19 +55,10 @@ run() { # $1 = on|off|discard, $2 = round
 for r in $(seq 1 "$ROUNDS"); do for m in $MODES; do run "$m" "$r"; done; done
 
 python3 - "$OUT" "$ROUNDS" "$MODES" <<'PY'
-import re, sys, statistics
+import sys, statistics
 out, rounds, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
-def parse(path):
-    text = open(path).read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    reqs = int(re.search(r"(\d+) requests in", text).group(1))
-    ticks, hz = map(int, re.search(r"app-cpu-ticks (\d+) hz (\d+)", text).groups())
-    cpu_us = ticks / hz * 1e6 / reqs
-    def ms(p):
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
-        v, u = float(m.group(1)), m.group(2)
-        return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-    return rps, ms(50), ms(99), cpu_us
+sys.path.insert(0, "tally-benchmarks")
+from wrk_stats import parse
 res = {k: [parse(f"{out}/wrk-{k}-{r}.txt") for r in range(1, rounds + 1)] for k in modes}
 for k in modes:
     rps = [x[0] for x in res[k]]; p50 = [x[1] for x in res[k]]; p99 = [x[2] for x in res[k]]

@@ -75,21 +75,10 @@ for p in $(seq 1 "$PAIRS"); do
 done
 
 python3 - "$OUT" "$PAIRS" "$ENDPOINT" "$MODE" "${PACE_MS:-}" <<'PY'
-import re, sys, statistics as st
+import sys, statistics as st
 out, pairs, endpoint, mode, pace = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-def parse(path):
-    text = open(path).read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    reqs = int(re.search(r"(\d+) requests in", text).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if errors:
-        sys.exit(f"{path}: {errors.group(1)} failed responses")
-    ticks, hz = map(int, re.search(r"app-cpu-ticks (\d+) hz (\d+)", text).groups())
-    def ms(p):
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", text)
-        v, u = float(m.group(1)), m.group(2)
-        return v / 1000 if u == "us" else v * 1000 if u == "s" else v
-    return rps, ms(50), ms(99), ticks / hz * 1e6 / reqs
+sys.path.insert(0, "tally-benchmarks")
+from wrk_stats import parse
 rows = [(parse(f"{out}/wrk-tracked-{p}.txt"), parse(f"{out}/wrk-plain-{p}.txt")) for p in range(1, pairs + 1)]
 print(f"endpoint {endpoint}, mode {mode}, {'paced ' + pace + ' ms' if pace else 'saturated'}, {pairs} pairs")
 print("pair  tracked req/s  p50 ms  p99 ms  CPU us |  plain req/s  p50 ms  p99 ms  CPU us | ratio  p99 added")

@@ -419,9 +419,10 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
 
     /**
      * How many transactions may write one batch at once, on separate connections (PostgreSQL only;
-     * SQLite has a single writer). Default 1. A batch is split by subject into at most this many
-     * parts of at least {@value JdbcUsageStore#MIN_EVENTS_PER_WRITER} events; use it when the
-     * database has cores to spare (docs/PERFORMANCE-STORE.md measures 2 on a 2-core machine).
+     * SQLite has a single writer). Default {@value #DEFAULT_POSTGRES_WRITERS} on PostgreSQL, 1 on
+     * SQLite. A batch is split by subject into at most this many parts of at least {@value
+     * JdbcUsageStore#MIN_EVENTS_PER_WRITER} events; use it when the database has cores to spare
+     * (docs/PERFORMANCE-STORE.md measures 2 on a 2-core machine).
      */
     public Builder writers(int writers) {
       this.writers = writers;
@@ -478,13 +479,20 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
               + SQLITE_CACHE_KIB
               + ";PRAGMA wal_autocheckpoint = "
               + SQLITE_WAL_AUTOCHECKPOINT_PAGES;
+      Dialect d = url != null ? Dialect.fromUrl(url) : dialect;
+      if (d == null) {
+        throw new IllegalArgumentException("dialect must not be null");
+      }
+      if (url != null && dialect != null && dialect != d) {
+        throw new IllegalArgumentException(
+            "dialect " + dialect + " does not match url '" + url + "'");
+      }
+      if (d == Dialect.SQLITE && writers != null && writers > 1) {
+        throw new IllegalArgumentException(
+            "writers must be 1 for SQLite, which has a single writer, was " + writers);
+      }
       Connections connections;
       if (url != null) {
-        Dialect d = Dialect.fromUrl(url);
-        if (dialect != null && dialect != d) {
-          throw new IllegalArgumentException(
-              "dialect " + dialect + " does not match url '" + url + "'");
-        }
         Properties props = new Properties();
         if (d == Dialect.SQLITE) {
           createParentDirectory(url);
@@ -500,20 +508,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
         if (password != null) {
           props.setProperty("password", password);
         }
-        if (d == Dialect.SQLITE && writers != null && writers > 1) {
-          throw new IllegalArgumentException(
-              "writers must be 1 for SQLite, which has a single writer, was " + writers);
-        }
         connections = Connections.fromUrl(d, url, props, pragmas);
       } else {
-        if (dialect == null) {
-          throw new IllegalArgumentException("dialect must not be null");
-        }
-        if (dialect == Dialect.SQLITE && writers != null && writers > 1) {
-          throw new IllegalArgumentException(
-              "writers must be 1 for SQLite, which has a single writer, was " + writers);
-        }
-        connections = Connections.fromDataSource(dialect, dataSource, pragmas);
+        connections = Connections.fromDataSource(d, dataSource, pragmas);
       }
       try {
         if (connections.dialect() == Dialect.SQLITE) {

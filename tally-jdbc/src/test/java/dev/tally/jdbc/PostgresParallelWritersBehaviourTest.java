@@ -13,9 +13,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
+import org.assertj.core.api.ThrowableAssertAlternative;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,13 +70,7 @@ class PostgresParallelWritersBehaviourTest extends StoreBehaviourTest {
         JdbcUsageStore.builder().dataSource(flaky, Dialect.POSTGRESQL).writers(2).build()) {
       failBorrows = true;
 
-      assertThat(s.export(events))
-          .failsWithin(Duration.ofSeconds(30))
-          .withThrowableOfType(ExecutionException.class)
-          .havingCause()
-          .isInstanceOf(IllegalStateException.class)
-          .isNotInstanceOf(UsageRejectedException.class)
-          .withMessageContaining("database down");
+      failsRetryably(s.export(events)).withMessageContaining("database down");
       assertThat(storedEvents(s)).isBetween(1L, 399L);
 
       failBorrows = false;
@@ -96,12 +92,7 @@ class PostgresParallelWritersBehaviourTest extends StoreBehaviourTest {
         JdbcUsageStore.builder().dataSource(flaky, Dialect.POSTGRESQL).writers(2).build()) {
       failBorrows = true;
 
-      assertThat(s.export(batch))
-          .failsWithin(Duration.ofSeconds(30))
-          .withThrowableOfType(ExecutionException.class)
-          .havingCause()
-          .isInstanceOf(IllegalStateException.class)
-          .isNotInstanceOf(UsageRejectedException.class)
+      failsRetryably(s.export(batch))
           .satisfies(
               e ->
                   assertThat(e.getSuppressed())
@@ -192,14 +183,33 @@ class PostgresParallelWritersBehaviourTest extends StoreBehaviourTest {
     assertThatThrownBy(
             () ->
                 JdbcUsageStore.builder()
-                    .url("jdbc:sqlite:" + dir.resolve("t.db"))
+                    .url("jdbc:sqlite:" + dir.resolve("sub/t.db"))
                     .writers(2)
                     .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("writers must be 1 for SQLite")
         .hasMessageContaining("was 2");
+    // Refused before anything is touched on disk.
+    assertThat(dir.resolve("sub")).doesNotExist();
+    org.sqlite.SQLiteDataSource sqlite = new org.sqlite.SQLiteDataSource();
+    sqlite.setUrl("jdbc:sqlite:" + dir.resolve("t.db"));
+    assertThatThrownBy(
+            () -> JdbcUsageStore.builder().dataSource(sqlite, Dialect.SQLITE).writers(3).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("writers must be 1 for SQLite")
+        .hasMessageContaining("was 3");
     assertThatThrownBy(() -> JdbcUsageStore.builder().url(url).writers(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("writers must be between 1 and 64, was 0");
+  }
+
+  /** The export failed with a failure worth retrying, not a rejection. */
+  private static ThrowableAssertAlternative<?> failsRetryably(CompletableFuture<Void> export) {
+    return assertThat(export)
+        .failsWithin(Duration.ofSeconds(30))
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(IllegalStateException.class)
+        .isNotInstanceOf(UsageRejectedException.class);
   }
 }
