@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param from inclusive start
  * @param to exclusive end, after {@code from}
  * @param filters equality filters, at most one value per field
+ * @param exclusions values each field must not have, as in {@link UsageQuery#exclusions()}
  * @param limit the most events in a page, 1 to {@link #MAX_LIMIT}; default 100
  * @param cursor the {@link EventPage#nextCursor()} of the previous page, or null for the first page
  * @param newestFirst whether the newest events come first; default oldest first
@@ -21,6 +24,7 @@ public record EventQuery(
     Instant from,
     Instant to,
     Map<GroupField, String> filters,
+    Map<GroupField, Set<String>> exclusions,
     int limit,
     @Nullable String cursor,
     boolean newestFirst) {
@@ -44,6 +48,7 @@ public record EventQuery(
           "limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
     }
     filters = filters.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(filters));
+    exclusions = UsageQuery.copyExclusions(exclusions);
   }
 
   public static Builder builder(Instant from, Instant to) {
@@ -55,6 +60,7 @@ public record EventQuery(
     private final Instant from;
     private final Instant to;
     private final Map<GroupField, String> filters = new EnumMap<>(GroupField.class);
+    private final Map<GroupField, Set<String>> exclusions = new EnumMap<>(GroupField.class);
     private int limit = 100;
     private @Nullable String cursor;
     private boolean newestFirst;
@@ -66,6 +72,14 @@ public record EventQuery(
 
     public Builder filter(GroupField field, String value) {
       filters.put(Objects.requireNonNull(field, "field"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Leaves out events whose field equals the value; may be called several times per field. */
+    public Builder exclude(GroupField field, String value) {
+      exclusions
+          .computeIfAbsent(Objects.requireNonNull(field, "field"), f -> new TreeSet<>())
+          .add(Objects.requireNonNull(value, "value"));
       return this;
     }
 
@@ -89,7 +103,7 @@ public record EventQuery(
     }
 
     public EventQuery build() {
-      return new EventQuery(from, to, filters, limit, cursor, newestFirst);
+      return new EventQuery(from, to, filters, exclusions, limit, cursor, newestFirst);
     }
   }
 }

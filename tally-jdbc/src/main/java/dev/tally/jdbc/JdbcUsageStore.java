@@ -6,6 +6,7 @@ import dev.tally.core.UsageSink;
 import dev.tally.jdbc.internal.Connections;
 import dev.tally.jdbc.internal.EventReader;
 import dev.tally.jdbc.internal.EventWriter;
+import dev.tally.jdbc.internal.ReadSnapshot;
 import dev.tally.jdbc.internal.ReportEngine;
 import dev.tally.jdbc.internal.Retention;
 import java.io.IOException;
@@ -306,6 +307,27 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   public UsageReport report(UsageQuery query) {
     Objects.requireNonNull(query, "query");
     return withConnection(c -> reports.report(c, query));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On SQLite the reports share one deferred read transaction (in WAL mode a reader never blocks
+   * the writer); on PostgreSQL one {@code REPEATABLE READ} read-only transaction.
+   */
+  @Override
+  public List<UsageReport> reports(List<UsageQuery> queries) {
+    Objects.requireNonNull(queries, "queries");
+    List<UsageQuery> all = List.copyOf(queries);
+    if (all.size() < 2) {
+      return all.stream().map(this::report).toList();
+    }
+    return withConnection(c -> ReadSnapshot.read(c, dialect(), all, reports));
+  }
+
+  /** Raw-event scans run by reports so far: a test hook showing which table answered. */
+  long rawScans() {
+    return reports.rawScans();
   }
 
   @Override

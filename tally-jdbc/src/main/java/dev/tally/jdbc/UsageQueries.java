@@ -1,5 +1,7 @@
 package dev.tally.jdbc;
 
+import java.util.List;
+
 /**
  * Read access to the usage ledger. Methods block on the database and throw {@link
  * IllegalArgumentException} for a query they refuse, with a message naming the parameter and value,
@@ -17,6 +19,17 @@ public interface UsageQueries {
    *     UsageQuery#MAX_BUCKETS} buckets, or for rollups where they cannot answer exactly
    */
   UsageReport report(UsageQuery query);
+
+  /**
+   * Several reports read from one snapshot of the ledger, so that they agree with each other
+   * (totals with their series, a breakdown with its totals) even while events are written. This
+   * default reads them one by one; {@link JdbcUsageStore} reads them in one read transaction.
+   *
+   * @return one report per query, in the order given
+   */
+  default List<UsageReport> reports(List<UsageQuery> queries) {
+    return queries.stream().map(this::report).toList();
+  }
 
   /**
    * A page of raw events, oldest first.

@@ -9,6 +9,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * @param zone the time zone of {@link Window#DAY} and {@link Window#MONTH} buckets; default UTC
  * @param groupBy fields to group by, without repeats, in the order given
  * @param filters equality filters, at most one value per field
+ * @param exclusions values each field must not have (for example {@code operation} not {@code
+ *     http}); an event is kept only if none of its fields holds an excluded value
  * @param source which table answers; default {@link QuerySource#AUTO}
  */
 public record UsageQuery(
@@ -31,6 +35,7 @@ public record UsageQuery(
     ZoneId zone,
     List<GroupField> groupBy,
     Map<GroupField, String> filters,
+    Map<GroupField, Set<String>> exclusions,
     QuerySource source) {
 
   /** The most buckets one query may produce; a finer window over a longer range is refused. */
@@ -75,9 +80,37 @@ public record UsageQuery(
       }
     }
     filters = filters.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(filters));
+    exclusions = copyExclusions(exclusions);
     if (source == null) {
       throw new IllegalArgumentException("source must not be null");
     }
+  }
+
+  /**
+   * The same query without a bucket width: its totals over the same interval, filters and
+   * exclusions.
+   */
+  public UsageQuery totals() {
+    return new UsageQuery(from, to, null, zone, List.of(), filters, exclusions, source);
+  }
+
+  /** Validates and copies exclusions; shared with {@link EventQuery}. */
+  static Map<GroupField, Set<String>> copyExclusions(Map<GroupField, Set<String>> exclusions) {
+    if (exclusions == null) {
+      throw new IllegalArgumentException("exclusions must not be null");
+    }
+    Map<GroupField, Set<String>> copy = new EnumMap<>(GroupField.class);
+    for (Map.Entry<GroupField, Set<String>> e : exclusions.entrySet()) {
+      if (e.getKey() == null
+          || e.getValue() == null
+          || e.getValue().stream().anyMatch(Objects::isNull)) {
+        throw new IllegalArgumentException("exclusions must not hold null, was " + exclusions);
+      }
+      if (!e.getValue().isEmpty()) {
+        copy.put(e.getKey(), Set.copyOf(new TreeSet<>(e.getValue())));
+      }
+    }
+    return copy.isEmpty() ? Map.of() : Map.copyOf(copy);
   }
 
   /** A builder for a query over {@code [from, to)}. */
@@ -93,6 +126,7 @@ public record UsageQuery(
     private ZoneId zone = ZoneOffset.UTC;
     private final List<GroupField> groupBy = new ArrayList<>();
     private final Map<GroupField, String> filters = new EnumMap<>(GroupField.class);
+    private final Map<GroupField, Set<String>> exclusions = new EnumMap<>(GroupField.class);
     private QuerySource source = QuerySource.AUTO;
 
     private Builder(Instant from, Instant to) {
@@ -128,6 +162,18 @@ public record UsageQuery(
       return this;
     }
 
+    /**
+     * Leaves out events whose field equals the value; may be called several times per field. For
+     * example {@code exclude(OPERATION, "http")} counts operations without the HTTP middleware's
+     * request events.
+     */
+    public Builder exclude(GroupField field, String value) {
+      exclusions
+          .computeIfAbsent(Objects.requireNonNull(field, "field"), f -> new TreeSet<>())
+          .add(Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
     public Builder source(QuerySource source) {
       this.source = source;
       return this;
@@ -137,7 +183,7 @@ public record UsageQuery(
      * @throws IllegalArgumentException naming the parameter and value that breaks a rule
      */
     public UsageQuery build() {
-      return new UsageQuery(from, to, window, zone, groupBy, filters, source);
+      return new UsageQuery(from, to, window, zone, groupBy, filters, exclusions, source);
     }
   }
 }

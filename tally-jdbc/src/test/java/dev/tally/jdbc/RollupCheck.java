@@ -96,11 +96,22 @@ abstract class RollupCheck {
             : from.plus(Duration.ofHours(1 + r.nextInt(24 * 50)));
     boolean unaligned = r.nextInt(5) == 0;
     if (unaligned) {
-      // Bounds off the hour: only raw rows can answer exactly.
+      // Bounds off the hour: the hours they cut come from raw rows.
       from = from.plusSeconds(1 + r.nextInt(3599));
+    }
+    if (r.nextInt(5) == 0) {
+      // An end off the hour, as the dashboard's "now".
+      unaligned = true;
+      to = to.plusSeconds(1 + r.nextInt(3599));
     }
     UsageQuery.Builder qb = UsageQuery.builder(from, to).window(window).zone(zone).groupBy(groupBy);
     filters.forEach(qb::filter);
+    if (r.nextInt(4) == 0) {
+      qb.exclude(GroupField.OPERATION, "embed");
+    }
+    if (r.nextInt(6) == 0) {
+      qb.exclude(GroupField.MODEL, "").exclude(GroupField.MODEL, "model-b");
+    }
     UsageQuery auto = qb.build();
     UsageQuery raw = qb.source(QuerySource.RAW).build();
 
@@ -122,7 +133,29 @@ abstract class RollupCheck {
         }
       }
     }
-    assertThat(fromAuto.source()).isEqualTo(hourAligned ? QuerySource.ROLLUPS : QuerySource.RAW);
+    // Rollups answer every whole hour; raw rows only the hours an edge cuts (or everything, for
+    // MINUTE windows and ranges without a whole hour inside).
+    Instant firstWholeHour =
+        from.truncatedTo(ChronoUnit.HOURS).equals(from)
+            ? from
+            : from.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+    boolean wholeHourInside = firstWholeHour.plus(Duration.ofHours(1)).compareTo(to) <= 0;
+    if (window == Window.MINUTE || !wholeHourInside) {
+      assertThat(fromAuto.source()).isEqualTo(QuerySource.RAW);
+      assertThat(fromAuto.rawSpans()).containsExactly(new UsageReport.Span(from, to));
+    } else {
+      assertThat(fromAuto.source()).isEqualTo(QuerySource.ROLLUPS);
+      assertThat(fromAuto.rawSpans().isEmpty()).isEqualTo(hourAligned);
+      long rawTime = 0;
+      for (UsageReport.Span span : fromAuto.rawSpans()) {
+        assertThat(Duration.between(span.start(), span.end())).isPositive();
+        assertThat(Duration.between(span.start(), span.end()))
+            .isLessThanOrEqualTo(Duration.ofHours(1));
+        rawTime += Duration.between(span.start(), span.end()).toNanos();
+      }
+      assertThat(rawTime).isLessThan(Duration.between(from, to).toNanos());
+    }
+    assertThat(fromRaw.source()).isEqualTo(QuerySource.RAW);
     assertMatches(fromAuto, expected, groupBy);
     assertMatches(fromRaw, expected, groupBy);
   }
@@ -216,6 +249,9 @@ abstract class RollupCheck {
       boolean keep = true;
       for (Map.Entry<GroupField, String> f : q.filters().entrySet()) {
         keep &= value(e, f.getKey()).equals(f.getValue());
+      }
+      for (Map.Entry<GroupField, java.util.Set<String>> x : q.exclusions().entrySet()) {
+        keep &= !x.getValue().contains(value(e, x.getKey()));
       }
       if (!keep) {
         continue;

@@ -6,10 +6,15 @@ import dev.tally.core.ContentSummary;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
+import dev.tally.core.UsageSource;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -282,37 +287,110 @@ abstract class StoreBehaviourTest {
   }
 
   @Test
-  void halfHourZonesAndMinuteWindowsAreAnsweredFromRawEvents() throws Exception {
+  void halfHourZonesReadWholeHoursFromRollupsAndOnlyTheHoursAnEdgeCutsFromRawEvents()
+      throws Exception {
     Instant from = Instant.parse("2026-03-01T00:00:00Z");
+    Instant to = from.plus(Duration.ofDays(2));
     List<UsageEvent> events = new ArrayList<>();
-    for (int i = 0; i < 48 * 4; i++) {
-      events.add(event("k-" + i, from.plus(Duration.ofMinutes(15L * i))).build());
+    for (int i = 0; i < 48 * 12; i++) {
+      events.add(
+          event("k-" + i, from.plus(Duration.ofMinutes(5L * i)))
+              .model(i % 3 == 0 ? null : "m" + (i % 2))
+              .duration(Duration.ofMillis(1 + (i * 37L) % 5000))
+              .tokens(TokenUsage.builder(UsageSource.REPORTED).input(i).output(2L * i).build())
+              .attribute("tally.cost", "0.00" + (i % 10))
+              .attribute("tally.currency", "USD")
+              .build());
     }
     export(store, events);
+    ZoneId kolkata = ZoneId.of("Asia/Kolkata");
+    ZoneId kathmandu = ZoneId.of("Asia/Kathmandu");
+    UsageQuery kolkataDays =
+        UsageQuery.builder(from, to)
+            .window(Window.DAY)
+            .zone(kolkata)
+            .groupBy(GroupField.MODEL)
+            .build();
+    UsageQuery kathmanduDays =
+        UsageQuery.builder(from, to).window(Window.DAY).zone(kathmandu).build();
+    // The dashboard's range: whole hours back from "now", which is off the hour.
+    Instant now = to.minus(Duration.ofMinutes(17));
+    UsageQuery untilNow = UsageQuery.builder(from.plus(Duration.ofMinutes(43)), now).build();
 
-    UsageReport kolkata =
-        store.report(
-            UsageQuery.builder(from, from.plus(Duration.ofDays(2)))
-                .window(Window.DAY)
-                .zone(java.time.ZoneId.of("Asia/Kolkata"))
-                .build());
+    // The truth, from raw events only.
+    for (UsageQuery q : List.of(kolkataDays, kathmanduDays, untilNow)) {
+      UsageQuery raw =
+          new UsageQuery(
+              q.from(),
+              q.to(),
+              q.window(),
+              q.zone(),
+              q.groupBy(),
+              q.filters(),
+              q.exclusions(),
+              QuerySource.RAW);
+      long scansBefore = store.rawScans();
+      UsageReport auto = store.report(q);
+      assertThat(auto.source()).isEqualTo(QuerySource.ROLLUPS);
+      assertThat(store.rawScans() - scansBefore).isEqualTo(auto.rawSpans().size());
+      assertThat(auto.rows()).isEqualTo(store.report(raw).rows());
+    }
+    // Kolkata days start at 18:30 UTC: 222 five-minute events before, 288 in the full day, 66
+    // after; only the two hours around 18:30 UTC are read from raw events.
+    UsageReport byDay = store.report(kolkataDays);
+    assertThat(
+            byDay.rows().stream()
+                .collect(
+                    java.util.stream.Collectors.groupingBy(
+                        UsageRow::start,
+                        java.util.TreeMap::new,
+                        java.util.stream.Collectors.summingLong(r -> r.measures().requests())))
+                .values())
+        .containsExactly(222L, 288L, 66L);
+    assertThat(byDay.rawSpans())
+        .containsExactly(
+            new UsageReport.Span(
+                Instant.parse("2026-03-01T18:00:00Z"), Instant.parse("2026-03-01T19:00:00Z")),
+            new UsageReport.Span(
+                Instant.parse("2026-03-02T18:00:00Z"), Instant.parse("2026-03-02T19:00:00Z")));
+    assertThat(store.report(untilNow).rawSpans())
+        .containsExactly(
+            new UsageReport.Span(from.plus(Duration.ofMinutes(43)), from.plus(Duration.ofHours(1))),
+            new UsageReport.Span(to.minus(Duration.ofHours(1)), now));
+
+    // Proof that whole hours come from rollups: without their raw rows the answer is unchanged.
+    try (Connection c = DriverManager.getConnection(url);
+        PreparedStatement ps =
+            c.prepareStatement(
+                "DELETE FROM tally_event WHERE occurred_at_ns >= ? AND occurred_at_ns < ?")) {
+      ps.setLong(1, nanos(Instant.parse("2026-03-01T06:00:00Z")));
+      ps.setLong(2, nanos(Instant.parse("2026-03-01T12:00:00Z")));
+      assertThat(ps.executeUpdate()).isEqualTo(72);
+    }
+    assertThat(store.report(kolkataDays).rows()).isEqualTo(byDay.rows());
+    assertThat(
+            store
+                .report(
+                    UsageQuery.builder(from, to)
+                        .window(Window.DAY)
+                        .zone(kolkata)
+                        .source(QuerySource.RAW)
+                        .build())
+                .rows())
+        .extracting(r -> r.measures().requests())
+        .containsExactly(222L - 72, 288L, 66L);
+
     UsageReport minutes =
         store.report(
-            UsageQuery.builder(from, from.plus(Duration.ofHours(1))).window(Window.MINUTE).build());
-
-    assertThat(kolkata.source()).isEqualTo(QuerySource.RAW);
-    // Kolkata days start at 18:30 UTC: 74 quarter hours before, 96 in the full day, 22 after.
-    assertThat(kolkata.rows())
-        .extracting(r -> r.measures().requests())
-        .containsExactly(74L, 96L, 22L);
+            UsageQuery.builder(to.minus(Duration.ofMinutes(20)), to).window(Window.MINUTE).build());
     assertThat(minutes.source()).isEqualTo(QuerySource.RAW);
-    assertThat(minutes.rows())
-        .extracting(UsageRow::start)
-        .containsExactly(
-            from,
-            from.plus(Duration.ofMinutes(15)),
-            from.plus(Duration.ofMinutes(30)),
-            from.plus(Duration.ofMinutes(45)));
+    assertThat(minutes.rawSpans())
+        .containsExactly(new UsageReport.Span(to.minus(Duration.ofMinutes(20)), to));
+    assertThat(minutes.rows()).hasSize(4);
+  }
+
+  private static long nanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
   private UsageReport totals() {

@@ -8,7 +8,6 @@ import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import dev.tally.jdbc.EventPage;
 import dev.tally.jdbc.EventQuery;
-import dev.tally.jdbc.GroupField;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,14 +41,8 @@ public final class EventReader {
                 + " e.trace_id, e.input_length, e.output_length, c.input_text, c.output_text"
                 + " FROM tally_event e LEFT JOIN tally_event_content c ON c.id = e.id"
                 + " WHERE e.occurred_at_ns >= ? AND e.occurred_at_ns < ?");
-    for (GroupField f : q.filters().keySet()) {
-      sql.append(" AND ").append("e.").append(ReportEngine.column(f, false)).append(" = ?");
-    }
-    if (q.filters().containsKey(GroupField.MODEL)) {
-      // A missing model is stored as NULL in raw rows; "" filters for it, as in reports.
-      int at = sql.indexOf("e.model = ?");
-      sql.replace(at, at + "e.model = ?".length(), "COALESCE(e.model, '') = ?");
-    }
+    // A missing model is stored as NULL in raw rows; "" filters for it, as in reports.
+    ReportEngine.appendConditions(sql, q.filters(), q.exclusions(), true, "e.");
     if (after != null) {
       sql.append(
           q.newestFirst()
@@ -67,9 +59,7 @@ public final class EventReader {
       int p = 1;
       ps.setLong(p++, from);
       ps.setLong(p++, to);
-      for (Map.Entry<GroupField, String> f : q.filters().entrySet()) {
-        ps.setString(p++, f.getValue());
-      }
+      p = ReportEngine.bindConditions(ps, p, q.filters(), q.exclusions());
       if (after != null) {
         ps.setLong(p++, after.occurredAtNs());
         ps.setLong(p++, after.occurredAtNs());
