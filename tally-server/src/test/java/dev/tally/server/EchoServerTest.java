@@ -395,6 +395,147 @@ class EchoServerTest {
     }
   }
 
+  /** Reports count operations; the HTTP middleware's request events are apart; reads are free. */
+  @Nested
+  class Counting {
+    @Test
+    void threeChatsReadThreeRequestsForTheUserAndTheAdmin() {
+      String ivy = uniqueUser("ivy");
+      String key = api.newUser(ivy);
+      BigDecimal cost = BigDecimal.ZERO;
+      for (int i = 1; i <= 3; i++) {
+        cost =
+            cost.add(
+                new BigDecimal(
+                    api.chat(key, "chat " + i).json().path("usage").path("cost").asString()));
+      }
+      Api.Response budget =
+          api.put(
+              "/api/budgets/" + ivy + "-cost",
+              Api.ADMIN_KEY,
+              Map.of("subject", ivy, "measure", "COST", "limit", 100, "window", "DAY"));
+      assertThat(budget.status()).as(budget.body()).isEqualTo(200);
+
+      // Each chat is one chat event and one http event (POST /api/chat).
+      JsonNode me =
+          await()
+              .atMost(WAIT)
+              .until(
+                  () -> api.get("/api/usage/me?groupBy=operation", key).json(),
+                  r ->
+                      r.path("httpRequests").asLong() == 3
+                          && r.path("totals").path("requests").asLong() == 3);
+      for (int read = 0; read < 3; read++) {
+        me = api.get("/api/usage/me?groupBy=operation", key).json();
+        assertThat(me.path("totals").path("requests").asLong()).isEqualTo(3);
+        assertThat(me.path("httpRequests").asLong()).isEqualTo(3);
+      }
+      assertThat(me.path("excludedOperations").toString()).isEqualTo("[\"http\"]");
+      assertThat(
+              me.path("series")
+                  .valueStream()
+                  .map(p -> p.path("group").path("operation").asString()))
+          .containsOnly("chat");
+      assertThat(new BigDecimal(me.path("totals").path("cost").asString()))
+          .isEqualByComparingTo(cost);
+
+      JsonNode admin = api.get("/api/usage?subject=" + ivy, Api.ADMIN_KEY).json();
+      assertThat(admin.path("totals").path("requests").asLong()).isEqualTo(3);
+      assertThat(admin.path("httpRequests").asLong()).isEqualTo(3);
+      JsonNode bySubject = api.get("/api/usage?window=none&groupBy=subject", Api.ADMIN_KEY).json();
+      assertThat(
+              bySubject
+                  .path("series")
+                  .valueStream()
+                  .filter(p -> p.path("group").path("subject").asString().equals(ivy))
+                  .map(p -> p.path("requests").asLong()))
+          .containsExactly(3L);
+      assertThat(
+              bySubject
+                  .path("series")
+                  .valueStream()
+                  .map(p -> p.path("group").path("subject").asString()))
+          .doesNotHaveDuplicates();
+
+      // The http events, only when asked for: in reports and in the event listings.
+      JsonNode http = api.get("/api/usage/me?operation=http", key).json();
+      assertThat(http.path("totals").path("requests").asLong()).isEqualTo(3);
+      assertThat(http.path("excludedOperations").size()).isZero();
+      assertThat(http.path("httpRequests").isNull()).isTrue();
+      JsonNode events = api.get("/api/usage/me/events", key).json().path("events");
+      assertThat(events.valueStream().map(e -> e.path("operation").asString()))
+          .containsExactly("chat", "chat", "chat");
+      assertThat(
+              api.get("/api/usage/events?operation=http&subject=" + ivy, Api.ADMIN_KEY)
+                  .json()
+                  .path("events")
+                  .valueStream()
+                  .map(e -> e.path("attributes").path("http.route").asString()))
+          .containsExactly("/api/chat", "/api/chat", "/api/chat");
+      String csv =
+          api.get("/api/usage/export?format=csv&window=none&groupBy=operation", key).body();
+      assertThat(csv.lines().skip(1)).singleElement().asString().contains(",chat,3,0,");
+
+      // Budgets count cost (and tokens); the http events have neither, so nothing changes.
+      JsonNode status = api.get("/api/budgets/" + ivy + "-cost/status", Api.ADMIN_KEY).json();
+      assertThat(status.path("spent").decimalValue()).isEqualByComparingTo(cost);
+    }
+
+    @Test
+    void readingUsageMeAndTheDashboardIsNotRecorded() {
+      String jack = uniqueUser("jack");
+      String key = api.newUser(jack);
+      api.chat(key, "the one chat");
+      awaitMe(key, "operation=http", 1);
+
+      List<String> reads =
+          List.of(
+              "/api/me",
+              "/api/usage/me",
+              "/api/usage/me?window=day&groupBy=model",
+              "/api/usage/me/events",
+              "/api/usage/me/budgets",
+              "/api/usage/export?format=csv",
+              "/dashboard/",
+              "/dashboard/app.js",
+              "/webjars/chart.js/dist/chart.umd.js",
+              "/v3/api-docs");
+      for (String read : reads) {
+        assertThat(api.get(read, key).status()).as(read).isEqualTo(200);
+      }
+      // A second chat after the reads: once its http event is stored, a recorded read (tracked
+      // before it, through the same pipeline) would be stored too.
+      api.chat(key, "the second chat");
+      JsonNode http = awaitMe(key, "operation=http&window=none", 2);
+      assertThat(http.path("totals").path("requests").asLong()).isEqualTo(2);
+      assertThat(
+              api.get("/api/usage/events?operation=http&subject=" + jack, Api.ADMIN_KEY)
+                  .json()
+                  .path("events")
+                  .valueStream()
+                  .map(e -> e.path("attributes").path("http.route").asString()))
+          .containsExactly("/api/chat", "/api/chat");
+    }
+
+    @Test
+    void windowNoneIsReportedAsNoneWithOneTotalsRowPerGroup() {
+      String kim = uniqueUser("kim");
+      String key = api.newUser(kim);
+      api.chat(key, "one");
+      awaitMe(key, "", 1);
+
+      JsonNode report = api.get("/api/usage/me?window=none&groupBy=model", key).json();
+
+      assertThat(report.path("window").asString()).isEqualTo("none");
+      assertThat(report.path("series").size()).isEqualTo(1);
+      JsonNode point = report.path("series").get(0);
+      assertThat(point.path("group").path("model").asString()).isEqualTo("echo");
+      assertThat(point.path("start").asString()).isEqualTo(report.path("from").asString());
+      assertThat(point.path("end").asString()).isEqualTo(report.path("to").asString());
+      assertThat(api.get("/api/usage/me", key).json().path("window").asString()).isEqualTo("hour");
+    }
+  }
+
   @Nested
   class Admin {
     @Test

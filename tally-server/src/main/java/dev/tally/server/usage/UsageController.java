@@ -9,8 +9,10 @@ import dev.tally.jdbc.UsageReport;
 import dev.tally.jdbc.Window;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.web.ApiException;
+import dev.tally.spring.autoconfigure.TallyProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,16 +31,23 @@ import org.springframework.web.bind.annotation.RestController;
  * The usage API over the Tally ledger. A user reads only their own usage ({@code /me}, {@code
  * /me/events}, and {@code /export} for themselves); admins read anyone's. Callers without a key get
  * 401.
+ *
+ * <p>Requests are operations: without an {@code operation} parameter every report and listing
+ * leaves out the HTTP middleware's own request events (operation {@code tally.filter.operation},
+ * {@code http} by default), which would count each chat twice; reports give their number apart as
+ * {@code httpRequests}, and {@code operation=http} shows them alone.
  */
 @RestController
 @RequestMapping("/api/usage")
 class UsageController {
   private final JdbcUsageStore store;
   private final UsageParams params;
+  private final String httpOperation;
 
-  UsageController(JdbcUsageStore store, UsageParams params) {
+  UsageController(JdbcUsageStore store, UsageParams params, TallyProperties tally) {
     this.store = store;
     this.params = params;
+    this.httpOperation = tally.getFilter().getOperation();
   }
 
   /**
@@ -141,28 +150,41 @@ class UsageController {
     Window w = params.window(q.window());
     List<GroupField> groups = params.groupBy(q.groupBy());
     Map<GroupField, String> filters = filters(q.subject(), q.operation(), q.model(), q.outcome());
+    boolean withoutHttp = !filters.containsKey(GroupField.OPERATION);
 
     UsageQuery.Builder series =
         UsageQuery.builder(range.from(), range.to()).window(w).zone(zone).groupBy(groups);
-    UsageQuery.Builder totals = UsageQuery.builder(range.from(), range.to()).zone(zone);
     filters.forEach(series::filter);
-    filters.forEach(totals::filter);
-    UsageReport seriesReport = store.report(series.build());
-    UsageReport totalsReport = store.report(totals.build());
+    if (withoutHttp) {
+      series.exclude(GroupField.OPERATION, httpOperation);
+    }
+    UsageQuery seriesQuery = series.build();
+    List<UsageQuery> queries = new ArrayList<>(List.of(seriesQuery, seriesQuery.totals()));
+    if (withoutHttp) {
+      UsageQuery.Builder http = UsageQuery.builder(range.from(), range.to()).zone(zone);
+      filters.forEach(http::filter);
+      queries.add(http.filter(GroupField.OPERATION, httpOperation).build());
+    }
+    // One snapshot: the totals, the series and the HTTP count agree even while events arrive.
+    List<UsageReport> reports = store.reports(queries);
 
-    UsageViews.Measures total =
-        totalsReport.rows().isEmpty()
-            ? UsageViews.Measures.NONE
-            : UsageViews.Measures.of(totalsReport.rows().get(0).measures());
     return new UsageViews.Report(
         q.subject(),
         range.from(),
         range.to(),
-        w == null ? null : w.name().toLowerCase(Locale.ROOT),
+        w == null ? UsageParams.NO_WINDOW : w.name().toLowerCase(Locale.ROOT),
         zone.getId(),
         groups.stream().map(g -> g.name().toLowerCase(Locale.ROOT)).toList(),
-        total,
-        seriesReport.rows().stream().map(UsageViews.Point::of).toList());
+        withoutHttp ? List.of(httpOperation) : List.of(),
+        totals(reports.get(1)),
+        withoutHttp ? totals(reports.get(2)).requests() : null,
+        reports.get(0).rows().stream().map(UsageViews.Point::of).toList());
+  }
+
+  private static UsageViews.Measures totals(UsageReport report) {
+    return report.rows().isEmpty()
+        ? UsageViews.Measures.NONE
+        : UsageViews.Measures.of(report.rows().get(0).measures());
   }
 
   private UsageViews.EventsPage eventsPage(EventParams q) {
@@ -181,7 +203,11 @@ class UsageController {
             .limit(params.limit(q.limit()))
             .cursor(q.cursor())
             .newestFirst(newest);
-    filters(q.subject(), q.operation(), q.model(), q.outcome()).forEach(query::filter);
+    Map<GroupField, String> filters = filters(q.subject(), q.operation(), q.model(), q.outcome());
+    filters.forEach(query::filter);
+    if (!filters.containsKey(GroupField.OPERATION)) {
+      query.exclude(GroupField.OPERATION, httpOperation);
+    }
     EventPage page = store.events(query.build());
     return new UsageViews.EventsPage(
         page.events().stream().map(UsageViews.EventView::of).toList(), page.nextCursor());

@@ -25,6 +25,9 @@ import org.springframework.stereotype.Component;
 class UsageParams {
   static final Duration DEFAULT_RANGE = Duration.ofHours(24);
 
+  /** The {@code window} of a report without buckets: totals only. */
+  static final String NO_WINDOW = "none";
+
   private final Clock clock;
 
   UsageParams(Clock clock) {
@@ -65,7 +68,7 @@ class UsageParams {
     if (window == null || window.isBlank()) {
       return Window.HOUR;
     }
-    if (window.equalsIgnoreCase("none")) {
+    if (window.trim().equalsIgnoreCase(NO_WINDOW)) {
       return null;
     }
     for (Window w : Window.values()) {

@@ -67,15 +67,22 @@ final class UsageViews {
     }
   }
 
-  /** A report: totals over the range, and the series by window and group. */
+  /**
+   * A report: totals over the range, and the series by window and group, read from one snapshot.
+   * {@code excludedOperations} names what the report leaves out (the HTTP middleware's request
+   * events, unless an {@code operation} was asked for); {@code httpRequests} counts those events
+   * apart, null when an operation was asked for.
+   */
   record Report(
       @Nullable String subject,
       Instant from,
       Instant to,
-      @Nullable String window,
+      String window,
       String tz,
       List<String> groupBy,
+      List<String> excludedOperations,
       Measures totals,
+      @Nullable Long httpRequests,
       List<Point> series) {}
 
   /** One raw event. */
