@@ -140,12 +140,12 @@ async function refresh({ keepEventsPage = false } = {}) {
   const key = state.key;
   const current = () => generation === state.generation;
 
+  // One report, by operation and model, feeds the totals, the charts and both breakdowns: the
+  // server reads its totals and series from one snapshot of the ledger, so every panel agrees
+  // even while new events arrive.
   const tasks = [
-    getJson(reportUrl(q, { window: q.window }), key).then((r) => current() && renderOverview(r, q)),
-    getJson(reportUrl(q, { window: 'none', groupBy: 'model' }), key)
-      .then((r) => current() && renderModels(r)),
-    getJson(reportUrl(q, { window: 'none', groupBy: 'operation' }), key)
-      .then((r) => current() && renderOperations(r)),
+    getJson(reportUrl(q, { window: q.window, groupBy: 'operation,model' }), key)
+      .then((r) => current() && renderReport(r, q)),
     loadBudgets(key, q).then((b) => current() && renderBudgets(b)),
     loadEvents(key, q).then((page) => current() && renderEvents(page)),
   ];
@@ -197,11 +197,40 @@ function bucketStarts(q) {
   return starts;
 }
 
+const MEASURES = ['requests', 'errors', 'inputTokens', 'cachedInputTokens', 'outputTokens',
+  'reasoningTokens', 'totalTokens', 'cost'];
+
+/** The points of a series summed per key (a bucket start, a model, an operation). */
+function sumBy(points, keyOf) {
+  const sums = new Map();
+  for (const point of points) {
+    const key = keyOf(point);
+    let sum = sums.get(key);
+    if (!sum) {
+      sum = Object.fromEntries(MEASURES.map((m) => [m, 0]));
+      sums.set(key, sum);
+    }
+    for (const m of MEASURES) {
+      sum[m] += Number(point[m]) || 0;
+    }
+  }
+  return sums;
+}
+
+function renderReport(report, q) {
+  renderOverview(report, q);
+  renderModels(report);
+  renderOperations(report);
+}
+
 function renderOverview(report, q) {
   const t = report.totals;
   const currency = t.currency || 'USD';
+  const http = report.httpRequests;
   setKpi('kpi-requests', t.requests, formatInteger(t.requests),
-    `${formatInteger(t.errors)} failed`);
+    `${formatInteger(t.errors)} failed`
+    + (http === null || http === undefined ? '' : ` · ${formatInteger(http)} HTTP request events, counted apart`));
+  $('kpi-requests').dataset.httpRequests = String(http ?? '');
   setKpi('kpi-tokens', t.totalTokens, formatInteger(t.totalTokens),
     `${formatInteger(t.inputTokens)} in · ${formatInteger(t.outputTokens)} out`);
   setKpi('kpi-cost', t.cost ?? '', formatMoney(t.cost, currency),
@@ -211,10 +240,7 @@ function renderOverview(report, q) {
     `${formatInteger(t.errors)} of ${formatInteger(t.requests)} requests`);
   setKpi('kpi-p95', t.durationP95Ms ?? '', formatDuration(t.durationP95Ms), `over ${q.rangeText}`);
 
-  const byStart = new Map();
-  for (const point of report.series) {
-    byStart.set(Date.parse(point.start), point);
-  }
+  const byStart = sumBy(report.series, (p) => Date.parse(p.start));
   const starts = bucketStarts(q);
   for (const ms of byStart.keys()) {
     if (!starts.includes(ms)) {
@@ -272,8 +298,18 @@ function setKpi(id, raw, text, sub) {
 
 // ---- breakdowns ----------------------------------------------------------------------------
 
+/** A group value for people: events without a model group under "", shown as "(no model)". */
+function groupName(field, value) {
+  if (value === null || value === undefined || value === '') {
+    return field === 'model' ? '(no model)' : '(none)';
+  }
+  return value;
+}
+
+/** The report's series summed per value of one group field, as {name, point}. */
 function groups(report, field) {
-  return report.series.map((p) => ({ name: p.group[field] ?? '(none)', point: p }));
+  return [...sumBy(report.series, (p) => groupName(field, p.group[field]))]
+    .map(([name, point]) => ({ name, point }));
 }
 
 function renderModels(report) {
@@ -293,7 +329,7 @@ function renderOperations(report) {
 }
 
 function renderSubjects(report, q) {
-  const all = groups(report, 'subject');
+  const all = report.series.map((p) => ({ name: groupName('subject', p.group.subject), point: p }));
   const cost = (r) => Number(r.point.cost) || 0;
   const top = [...all].sort((a, b) => cost(b) - cost(a) || b.point.requests - a.point.requests)
     .slice(0, TOP_SUBJECTS);
