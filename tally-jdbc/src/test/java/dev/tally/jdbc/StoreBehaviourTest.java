@@ -231,6 +231,85 @@ abstract class StoreBehaviourTest {
   }
 
   @Test
+  void exclusionsLeaveOutAnOperationInReportsAndEventPages() throws Exception {
+    Instant at = TestEvents.T0.plusSeconds(60);
+    List<UsageEvent> events = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String operation = i < 3 ? "chat" : i < 5 ? "http" : "summary";
+      events.add(
+          UsageEvent.builder(operation, TestEvents.CLOCK)
+              .id("x-" + i)
+              .occurredAt(at.plusSeconds(i))
+              .subject("u")
+              .model(operation.equals("http") ? null : "m")
+              .build());
+    }
+    export(store, events);
+    Instant to = TestEvents.T0.plus(Duration.ofHours(1));
+
+    UsageReport operations =
+        store.report(
+            UsageQuery.builder(TestEvents.T0, to)
+                .groupBy(GroupField.OPERATION)
+                .exclude(GroupField.OPERATION, "http")
+                .build());
+    UsageReport neither =
+        store.report(
+            UsageQuery.builder(TestEvents.T0, to)
+                .exclude(GroupField.OPERATION, "http")
+                .exclude(GroupField.OPERATION, "summary")
+                .build());
+    EventPage page =
+        store.events(
+            EventQuery.builder(TestEvents.T0, to)
+                .exclude(GroupField.OPERATION, "http")
+                .exclude(GroupField.MODEL, "")
+                .build());
+
+    assertThat(operations.rows())
+        .extracting(r -> r.group().get(GroupField.OPERATION), r -> r.measures().requests())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("chat", 3L),
+            org.assertj.core.groups.Tuple.tuple("summary", 1L));
+    assertThat(neither.rows())
+        .singleElement()
+        .satisfies(r -> assertThat(r.measures().requests()).isEqualTo(3));
+    assertThat(page.events())
+        .extracting(UsageEvent::operation)
+        .containsExactly("chat", "chat", "chat", "summary");
+  }
+
+  @Test
+  void reportsFromOneSnapshotEqualTheReportsOneByOneAndLeaveTheConnectionUsable() throws Exception {
+    export(store, TestEvents.varied(11, 200, 6));
+    Instant to = TestEvents.T0.plus(Duration.ofHours(6));
+    UsageQuery series =
+        UsageQuery.builder(TestEvents.T0, to).window(Window.HOUR).groupBy(GroupField.MODEL).build();
+    List<UsageQuery> queries =
+        List.of(
+            series,
+            series.totals(),
+            UsageQuery.builder(TestEvents.T0, to.minusSeconds(90)).build());
+
+    List<UsageReport> together = store.reports(queries);
+    // Twice: a read transaction left open on a kept connection would make the second one fail.
+    List<UsageReport> again = store.reports(queries);
+
+    assertThat(together).isEqualTo(queries.stream().map(store::report).toList());
+    assertThat(again).isEqualTo(together);
+    export(store, TestEvents.varied(12, 10, 1));
+    assertThat(
+            store
+                .reports(List.of(series.totals(), series.totals()))
+                .get(0)
+                .rows()
+                .get(0)
+                .measures()
+                .requests())
+        .isEqualTo(together.get(1).rows().get(0).measures().requests() + 10);
+  }
+
+  @Test
   void retentionDeletesOldRawRowsAndContentButKeepsRollups() throws Exception {
     Instant now = Instant.parse("2026-03-31T00:00:00Z");
     List<UsageEvent> events = new ArrayList<>();
