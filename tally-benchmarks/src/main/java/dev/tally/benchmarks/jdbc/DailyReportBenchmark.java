@@ -38,10 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * A 30-day daily report for one user (window DAY in {@code zone}: Europe/Berlin, across the October
  * DST change, or Asia/Kolkata, whose days start at 18:30 UTC) over a ledger of {@code events}
  * events from {@code users} users spread evenly over the 30 days. {@code rollups} is the store's
- * default answer (source AUTO: hourly rollups, and in Kolkata raw events for the 31 hours a day edge
- * cuts), {@code rawScan} forces the same query over raw events (before 2026-12-01, AUTO answered
- * Kolkata this way). The data set is loaded once into {@code -Dtally.bench.dir} (default the temp
- * directory) and reused by later runs; loading time and rate are printed to stderr.
+ * default answer (source AUTO: hourly rollups, and in Kolkata raw events for the 30 hours a day
+ * edge cuts), {@code rawScan} forces the same query over raw events (before 2026-12-01, AUTO
+ * answered Kolkata this way). The data set is loaded once into {@code -Dtally.bench.dir} (default
+ * the temp directory) and reused by later runs; loading time and rate are printed to stderr.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
