@@ -1,6 +1,6 @@
 package dev.tally.server.auth;
 
-import dev.tally.server.ServerSettings;
+import dev.tally.server.web.HttpSettings;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,9 +14,10 @@ class AuthConfiguration {
 
   @Bean
   FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(
-      ApiKeys keys, JsonMapper json, ServerSettings settings) {
-    // Room for a message at the limit even when every character is escaped in the JSON (6 bytes).
-    long maxBody = settings.chat().maxMessageSize().toBytes() * 6 + 16 * 1024;
+      ApiKeys keys, JsonMapper json, HttpSettings http) {
+    // A declared length over the limit is refused before the key is looked up; the body limit
+    // filter holds the bytes actually read to the same limit.
+    long maxBody = http.maxBodySize().toBytes();
     FilterRegistrationBean<ApiKeyFilter> registration =
         new FilterRegistrationBean<>(new ApiKeyFilter(keys, json, maxBody));
     registration.setName("apiKeyFilter");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springdoc.core.annotations.ParameterObject;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -87,14 +88,16 @@ class UsageController {
 
   /** The caller's own usage. */
   @GetMapping("/me")
-  UsageViews.Report me(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, ReportParams query) {
+  UsageViews.Report me(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @ParameterObject ReportParams query) {
     caller.requireUser();
     return report(query.forSubject(caller.subject()));
   }
 
   /** Anyone's usage, or everyone's without {@code subject}: admins only. */
   @GetMapping
-  UsageViews.Report usage(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, ReportParams query) {
+  UsageViews.Report usage(
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @ParameterObject ReportParams query) {
     caller.requireAdmin();
     return report(query);
   }
@@ -104,7 +107,7 @@ class UsageController {
    */
   @GetMapping("/events")
   UsageViews.EventsPage events(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, EventParams query) {
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @ParameterObject EventParams query) {
     caller.requireAdmin();
     return eventsPage(query);
   }
@@ -116,9 +119,9 @@ class UsageController {
    */
   @GetMapping("/me/events")
   UsageViews.EventsPage myEvents(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, EventParams query) {
+      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @ParameterObject EventParams query) {
     caller.requireUser();
-    return eventsPage(query.forSubject(caller.subject()));
+    return eventsPage(query.forSubject(caller.subject())).forUser();
   }
 
   /** The series as CSV: a user's own, or (for admins) anyone's or everyone's. */
@@ -126,7 +129,7 @@ class UsageController {
   ResponseEntity<String> export(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
       @RequestParam(required = false) @Nullable String format,
-      ReportParams query) {
+      @ParameterObject ReportParams query) {
     caller.requireUser();
     if (format != null && !format.equalsIgnoreCase("csv")) {
       throw ApiException.badRequest("format must be csv, was '" + format + "'");

@@ -126,10 +126,42 @@ final class UsageViews {
           e.attributes(),
           e.traceId());
     }
+
+    /**
+     * The event as its own user sees it: a stable error code ({@link ErrorCodes}) instead of the
+     * stored type, and no message for an error the server did not expect.
+     */
+    EventView forUser() {
+      if (errorType == null) {
+        return this;
+      }
+      String code = ErrorCodes.code(errorType);
+      String message = ErrorCodes.INTERNAL_ERROR.equals(code) ? null : errorMessage;
+      return new EventView(
+          id,
+          occurredAt,
+          operation,
+          subject,
+          sessionId,
+          model,
+          provider,
+          tokens,
+          durationMs,
+          outcome,
+          code,
+          message,
+          attributes,
+          traceId);
+    }
   }
 
   /** A page of raw events; pass {@code nextCursor} as {@code cursor} for the next page. */
-  record EventsPage(List<EventView> events, @Nullable String nextCursor) {}
+  record EventsPage(List<EventView> events, @Nullable String nextCursor) {
+    /** The page as the events' own user sees it: see {@link EventView#forUser()}. */
+    EventsPage forUser() {
+      return new EventsPage(events.stream().map(EventView::forUser).toList(), nextCursor);
+    }
+  }
 
   static Map<String, String> group(Map<GroupField, String> group) {
     Map<String, String> out = new LinkedHashMap<>();
