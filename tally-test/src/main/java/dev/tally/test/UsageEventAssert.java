@@ -84,8 +84,10 @@ public final class UsageEventAssert extends AbstractAssert<UsageEventAssert, Usa
     isNotNull();
     if (actual.outcome() != Outcome.SUCCESS) {
       failWithMessage(
-          "%nExpecting usage event %s to have succeeded but it ended %s:%n  %s",
-          actual.id(), actual.outcome(), describe(actual.error()));
+          "%nExpecting usage event %s to have succeeded but it %s:%n  %s",
+          actual.id(),
+          actual.outcome() == Outcome.ERROR ? "failed with" : "was cancelled",
+          describe(actual.error()));
     }
     return myself;
   }
@@ -106,8 +108,8 @@ public final class UsageEventAssert extends AbstractAssert<UsageEventAssert, Usa
     isNotNull();
     if (actual.outcome() != Outcome.ERROR) {
       failWithMessage(
-          "%nExpecting usage event %s to have failed but its outcome was %s",
-          actual.id(), actual.outcome());
+          "%nExpecting usage event %s to have failed but it %s",
+          actual.id(), actual.outcome() == Outcome.SUCCESS ? "succeeded" : "was cancelled");
     }
     return myself;
   }
