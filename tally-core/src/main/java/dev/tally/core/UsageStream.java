@@ -110,6 +110,14 @@ public interface UsageStream extends AutoCloseable {
   /** Ends the stream as {@link Outcome#CANCELLED}: the client left. */
   boolean cancel();
 
+  /**
+   * The tokens the stream would record if it ended now, by the same rules (for a final SSE event
+   * with the usage, or a budget check while the stream runs). Runs the estimator over everything
+   * delivered so far when no final usage has arrived, so call it at intervals, not per chunk. After
+   * the end: the recorded tokens. Never throws.
+   */
+  TokenUsage tokens();
+
   /** Whether an end was called. */
   boolean isEnded();
 

@@ -198,6 +198,19 @@ class UsageStreamTest {
   }
 
   @Test
+  void tokensPreviewsTheEstimateWhileRunningAndGivesTheRecordedTokensAfterTheEnd() {
+    UsageStream stream = tracker.startStream("chat", alice).promptTokens(10);
+    assertThat(stream.tokens()).isEqualTo(TokenUsage.estimated(10, 0));
+    stream.delivered("12345678");
+    assertThat(stream.tokens()).isEqualTo(TokenUsage.estimated(10, 2));
+
+    stream.usage(TokenUsage.reported(11, 3)).complete();
+    stream.usage(TokenUsage.reported(99, 99));
+
+    assertThat(stream.tokens()).isEqualTo(TokenUsage.reported(11, 3)).isEqualTo(single().tokens());
+  }
+
+  @Test
   void aSecondEndChangesNothingAndFeedingAfterTheEndIsIgnored() {
     UsageStream stream = tracker.startStream("chat", alice).promptTokens(5);
     assertThat(stream.cancel()).isTrue();

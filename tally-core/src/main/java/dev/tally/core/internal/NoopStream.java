@@ -75,6 +75,11 @@ enum NoopStream implements UsageStream {
   }
 
   @Override
+  public TokenUsage tokens() {
+    return TokenUsage.missing();
+  }
+
+  @Override
   public boolean isEnded() {
     return false;
   }

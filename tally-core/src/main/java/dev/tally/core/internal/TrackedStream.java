@@ -62,6 +62,7 @@ public final class TrackedStream implements UsageStream {
   private @Nullable Instant firstChunkAt;
   private @Nullable TokenUsage finalUsage;
   private @Nullable TokenUsage partialUsage;
+  private @Nullable TokenUsage recorded;
 
   public TrackedStream(
       Settings settings, String operation, UsageContext context, @Nullable String traceId) {
@@ -198,6 +199,35 @@ public final class TrackedStream implements UsageStream {
   }
 
   @Override
+  public TokenUsage tokens() {
+    synchronized (lock) {
+      if (recorded != null) {
+        return recorded;
+      }
+      try {
+        return resolve().tokens();
+      } catch (RuntimeException e) {
+        return TokenUsage.missing();
+      }
+    }
+  }
+
+  private StreamTokens.Result resolve() {
+    return StreamTokens.resolve(
+        new StreamTokens.Fed(
+            finalUsage,
+            partialUsage,
+            prompt,
+            promptTokens,
+            text,
+            deliveredChars,
+            deliveredTokens,
+            model),
+        settings.estimator(),
+        settings.failures());
+  }
+
+  @Override
   public boolean isEnded() {
     return ended.get();
   }
@@ -235,19 +265,8 @@ public final class TrackedStream implements UsageStream {
 
   private UsageEvent build(Outcome outcome, @Nullable ErrorInfo error) {
     Clock clock = settings.clock();
-    StreamTokens.Result tokens =
-        StreamTokens.resolve(
-            new StreamTokens.Fed(
-                finalUsage,
-                partialUsage,
-                prompt,
-                promptTokens,
-                text,
-                deliveredChars,
-                deliveredTokens,
-                model),
-            settings.estimator(),
-            settings.failures());
+    StreamTokens.Result tokens = resolve();
+    recorded = tokens.tokens();
     Duration ttft = firstChunkAt == null ? null : nonNegative(startedAt, firstChunkAt);
     StreamDetails details =
         new StreamDetails(
