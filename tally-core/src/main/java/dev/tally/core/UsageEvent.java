@@ -28,8 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param provider who served the model, for example {@code openai}
  * @param tokens token usage by category, with its source
  * @param duration how long it took, never negative
- * @param outcome success or error
- * @param error the error type and message when the outcome is {@link Outcome#ERROR}
+ * @param outcome success, error or cancelled
+ * @param error the error type and message when the outcome is {@link Outcome#ERROR}; optionally the
+ *     reason when it is {@link Outcome#CANCELLED}
  * @param attributes extra string attributes, bounded in count and length
  * @param traceId the trace id of the request, when tracing is on
  * @param content lengths (and, only when capture is enabled, text) of input and output
@@ -309,6 +310,16 @@ public record UsageEvent(
     public Builder failure(ErrorInfo error) {
       this.outcome = Outcome.ERROR;
       this.error = error;
+      return this;
+    }
+
+    /**
+     * Marks the operation as {@link Outcome#CANCELLED}: the caller left before it ended (a client
+     * that closed a stream). Not an error; reports count it apart.
+     */
+    public Builder cancelled() {
+      this.outcome = Outcome.CANCELLED;
+      this.error = null;
       return this;
     }
 

@@ -1,13 +1,17 @@
 package dev.tally.core;
 
 import dev.tally.core.internal.DefaultUsageTracker;
+import dev.tally.core.internal.OnceLogger;
+import dev.tally.core.internal.TrackedStream;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * The service layer of usage tracking. Inject it where operations happen and tell it what happened;
@@ -48,6 +52,29 @@ public interface UsageTracker {
    * UsageOperation#failure}.
    */
   UsageOperation start(String operation);
+
+  /**
+   * Starts a streamed operation now: an answer delivered in chunks (SSE, a {@code Flux}). Feed the
+   * returned stream what was delivered and the provider's usage, then end it once; it records one
+   * event, exactly once, whatever ends it first. See {@link UsageStream}.
+   *
+   * <p>The default implementation, for trackers other than the built-in ones, times with the system
+   * UTC clock and estimates with {@link TokenEstimator#charsPerToken()}.
+   */
+  default UsageStream startStream(String operation, UsageContext context) {
+    return new TrackedStream(
+        new TrackedStream.Settings(
+            this::track,
+            Clock.systemUTC(),
+            TokenEstimator.charsPerToken(),
+            true,
+            Builder.DEFAULT_STREAM_TEXT_LIMIT,
+            new OnceLogger(LoggerFactory.getLogger(UsageTracker.class)),
+            new LongAdder()),
+        operation,
+        context == null ? UsageContext.anonymous() : context,
+        null);
+  }
 
   /**
    * Runs {@code body} and tracks it. On success {@code usage} maps the result to token usage (a
@@ -126,10 +153,18 @@ public interface UsageTracker {
 
   /**
    * Builds a tracker. Defaults: enabled, the system UTC clock, capture of lengths only, no trace
-   * ids.
+   * ids, {@link TokenEstimator#charsPerToken()} for streams, {@link #DEFAULT_STREAM_TEXT_LIMIT}.
    */
   final class Builder {
+    /**
+     * Characters of a stream's delivered text held in memory for the estimate (and for capture);
+     * past it the estimate scales by length. 256 Ki characters: far above a typical answer.
+     */
+    public static final int DEFAULT_STREAM_TEXT_LIMIT = 256 * 1024;
+
     private final Consumer<UsageEvent> destination;
+    private TokenEstimator estimator = TokenEstimator.charsPerToken();
+    private int streamTextLimit = DEFAULT_STREAM_TEXT_LIMIT;
     private Clock clock = Clock.systemUTC();
     private boolean enabled = true;
     private ContentCapture capture = ContentCapture.lengthsOnly();
@@ -166,8 +201,30 @@ public interface UsageTracker {
       return this;
     }
 
+    /**
+     * Counts tokens of streams that end without provider usage. Default {@link
+     * TokenEstimator#charsPerToken()}; use {@code tally-llm}'s {@code JtokkitTokenEstimator} for a
+     * real tokenizer.
+     */
+    public Builder tokenEstimator(TokenEstimator estimator) {
+      this.estimator = Objects.requireNonNull(estimator, "tokenEstimator must not be null");
+      return this;
+    }
+
+    /** See {@link #DEFAULT_STREAM_TEXT_LIMIT}. */
+    public Builder streamTextLimit(int characters) {
+      if (characters <= 0) {
+        throw new IllegalArgumentException("streamTextLimit must be > 0, was " + characters);
+      }
+      this.streamTextLimit = characters;
+      return this;
+    }
+
     public UsageTracker build() {
-      return enabled ? new DefaultUsageTracker(destination, clock, capture, traceIds) : noop();
+      return enabled
+          ? new DefaultUsageTracker(
+              destination, clock, capture, traceIds, estimator, streamTextLimit)
+          : noop();
     }
   }
 }

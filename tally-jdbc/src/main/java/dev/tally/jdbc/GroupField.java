@@ -15,7 +15,7 @@ public enum GroupField {
   OPERATION,
   /** The model; events without one group (and filter) under the empty string. */
   MODEL,
-  /** {@code SUCCESS} or {@code ERROR}. */
+  /** {@code SUCCESS}, {@code ERROR} or {@code CANCELLED} (a streamed call the client left). */
   OUTCOME;
 
   /**

@@ -6,7 +6,8 @@ import java.util.List;
  * What one row of a report measures.
  *
  * @param requests events counted
- * @param errors events whose outcome was ERROR
+ * @param errors events whose outcome was ERROR; CANCELLED events (a client that left a stream) are
+ *     not errors: group by {@link GroupField#OUTCOME} to count them
  * @param tokens summed tokens by category
  * @param tokensMissing events whose token usage was unknown (MISSING): their tokens are not in
  *     {@code tokens}

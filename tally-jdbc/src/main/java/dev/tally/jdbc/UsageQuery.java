@@ -1,9 +1,11 @@
 package dev.tally.jdbc;
 
+import dev.tally.core.Outcome;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,6 +43,9 @@ public record UsageQuery(
 
   /** The most buckets one query may produce; a finer window over a longer range is refused. */
   public static final int MAX_BUCKETS = 10_000;
+
+  private static final Set<String> OUTCOMES =
+      Arrays.stream(Outcome.values()).map(Enum::name).collect(Collectors.toUnmodifiableSet());
 
   /**
    * @throws IllegalArgumentException naming the parameter and value that breaks a rule
@@ -72,11 +78,9 @@ public record UsageQuery(
       if (e.getKey() == null || e.getValue() == null) {
         throw new IllegalArgumentException("filters must not hold null, was " + filters);
       }
-      if (e.getKey() == GroupField.OUTCOME
-          && !e.getValue().equals("SUCCESS")
-          && !e.getValue().equals("ERROR")) {
+      if (e.getKey() == GroupField.OUTCOME && !OUTCOMES.contains(e.getValue())) {
         throw new IllegalArgumentException(
-            "filter outcome must be SUCCESS or ERROR, was '" + e.getValue() + "'");
+            "filter outcome must be SUCCESS, ERROR or CANCELLED, was '" + e.getValue() + "'");
       }
     }
     filters = filters.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(filters));

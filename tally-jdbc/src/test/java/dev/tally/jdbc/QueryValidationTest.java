@@ -92,7 +92,7 @@ class QueryValidationTest {
                 UsageQuery.builder(FROM, FROM.plusSeconds(60))
                     .filter(GroupField.OUTCOME, "FAILED")
                     .build())
-        .withMessage("filter outcome must be SUCCESS or ERROR, was 'FAILED'");
+        .withMessage("filter outcome must be SUCCESS, ERROR or CANCELLED, was 'FAILED'");
     // A hostile value is only ever a bound parameter: it matches nothing and breaks nothing.
     UsageReport report =
         store.report(

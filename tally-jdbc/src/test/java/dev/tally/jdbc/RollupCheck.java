@@ -328,7 +328,7 @@ abstract class RollupCheck {
 
     void add(UsageEvent e) {
       requests++;
-      errors += e.succeeded() ? 0 : 1;
+      errors += e.outcome() == dev.tally.core.Outcome.ERROR ? 1 : 0;
       input += e.tokens().input();
       cachedInput += e.tokens().cachedInput();
       cacheWrite += e.tokens().cacheWrite();

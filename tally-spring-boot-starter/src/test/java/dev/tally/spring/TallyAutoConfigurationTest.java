@@ -126,6 +126,43 @@ class TallyAutoConfigurationTest {
   }
 
   @Test
+  void aTokenEstimatorBeanEstimatesStreamsThatEndWithoutProviderUsage() {
+    dev.tally.core.TokenEstimator fixed =
+        new dev.tally.core.TokenEstimator() {
+          @Override
+          public long count(CharSequence text, @org.jspecify.annotations.Nullable String model) {
+            return 42;
+          }
+
+          @Override
+          public String name(@org.jspecify.annotations.Nullable String model) {
+            return "fixed";
+          }
+        };
+    runner()
+        .withUserConfiguration(InMemorySinkConfig.class)
+        .withBean(dev.tally.core.TokenEstimator.class, () -> fixed)
+        .run(
+            context -> {
+              context
+                  .getBean(UsageTracker.class)
+                  .startStream("chat", dev.tally.core.UsageContext.of("alice"))
+                  .delivered("partial answer")
+                  .cancel();
+              context.getBean(UsagePipeline.class).flush().get();
+              assertThat(context.getBean(InMemoryUsageSink.class).events())
+                  .singleElement()
+                  .satisfies(
+                      e -> {
+                        assertThat(e.tokens().output()).isEqualTo(42);
+                        assertThat(e.attributes())
+                            .containsEntry(
+                                dev.tally.core.StreamDetails.ESTIMATOR_ATTRIBUTE, "fixed");
+                      });
+            });
+  }
+
+  @Test
   void backsOffWhenTheApplicationDefinesItsOwnSinkOrTracker() {
     runner()
         .withUserConfiguration(InMemorySinkConfig.class)

@@ -4,6 +4,7 @@ import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageOperation;
+import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -120,6 +121,11 @@ public final class RecordingUsageTracker implements UsageTracker {
   @Override
   public UsageOperation start(String operation) {
     return tracker.start(operation);
+  }
+
+  @Override
+  public UsageStream startStream(String operation, UsageContext context) {
+    return tracker.startStream(operation, context);
   }
 
   @Override

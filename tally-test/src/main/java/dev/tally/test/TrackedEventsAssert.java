@@ -188,7 +188,7 @@ public final class TrackedEventsAssert
         + e.subject()
         + ", outcome="
         + e.outcome()
-        + (e.succeeded() ? "" : " (" + UsageEventAssert.describe(e.error()) + ")")
+        + (e.error() == null ? "" : " (" + UsageEventAssert.describe(e.error()) + ")")
         + ", tokens="
         + e.tokens().total()
         + " "

@@ -84,8 +84,21 @@ public final class UsageEventAssert extends AbstractAssert<UsageEventAssert, Usa
     isNotNull();
     if (actual.outcome() != Outcome.SUCCESS) {
       failWithMessage(
-          "%nExpecting usage event %s to have succeeded but it failed with:%n  %s",
-          actual.id(), describe(actual.error()));
+          "%nExpecting usage event %s to have succeeded but it %s:%n  %s",
+          actual.id(),
+          actual.outcome() == Outcome.ERROR ? "failed with" : "was cancelled",
+          describe(actual.error()));
+    }
+    return myself;
+  }
+
+  /** The outcome is {@link Outcome#CANCELLED}: the caller left before the operation ended. */
+  public UsageEventAssert wasCancelled() {
+    isNotNull();
+    if (actual.outcome() != Outcome.CANCELLED) {
+      failWithMessage(
+          "%nExpecting usage event %s to have been cancelled but its outcome was %s",
+          actual.id(), actual.outcome());
     }
     return myself;
   }
@@ -94,7 +107,9 @@ public final class UsageEventAssert extends AbstractAssert<UsageEventAssert, Usa
   public UsageEventAssert failed() {
     isNotNull();
     if (actual.outcome() != Outcome.ERROR) {
-      failWithMessage("%nExpecting usage event %s to have failed but it succeeded", actual.id());
+      failWithMessage(
+          "%nExpecting usage event %s to have failed but it %s",
+          actual.id(), actual.outcome() == Outcome.SUCCESS ? "succeeded" : "was cancelled");
     }
     return myself;
   }

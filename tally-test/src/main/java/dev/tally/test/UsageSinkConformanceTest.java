@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import dev.tally.core.ContentSummary;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
+import dev.tally.core.StreamDetails;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
@@ -118,19 +119,26 @@ public abstract class UsageSinkConformanceTest {
     assertThat(storedEvents(sink())).as("stored events after an empty export").hasSize(before);
   }
 
-  /** A rich and a minimal event read back field by field, within the documented tolerances. */
+  /**
+   * A rich, a minimal and a cancelled stream's event read back field by field, within the
+   * documented tolerances.
+   */
   @Test
   public void exportedEventsAreStoredWithEveryField() throws Exception {
     UsageEvent rich = richEvent();
     UsageEvent minimal = UsageEvent.builder("conformance-minimal").id(newId()).build();
+    UsageEvent cancelled = cancelledStreamEvent();
 
-    awaitSuccess(sink().export(List.of(rich, minimal)), "export");
+    awaitSuccess(sink().export(List.of(rich, minimal, cancelled)), "export");
 
-    Map<String, UsageEvent> stored = storedById(List.of(rich.id(), minimal.id()));
-    assertThat(stored).as("stored events by id").containsOnlyKeys(rich.id(), minimal.id());
+    Map<String, UsageEvent> stored = storedById(List.of(rich.id(), minimal.id(), cancelled.id()));
+    assertThat(stored)
+        .as("stored events by id")
+        .containsOnlyKeys(rich.id(), minimal.id(), cancelled.id());
     SoftAssertions softly = new SoftAssertions();
     assertSameFields(softly, rich, stored.get(rich.id()));
     assertSameFields(softly, minimal, stored.get(minimal.id()));
+    assertSameFields(softly, cancelled, stored.get(cancelled.id()));
     softly.assertAll();
   }
 
@@ -305,6 +313,24 @@ public abstract class UsageSinkConformanceTest {
               .build());
     }
     return events;
+  }
+
+  /** A stream the client left: outcome CANCELLED, no error, estimated tokens, stream details. */
+  private static UsageEvent cancelledStreamEvent() {
+    return UsageEvent.builder("conformance-cancelled")
+        .id(newId())
+        .occurredAt(Instant.now().minusSeconds(30).truncatedTo(ChronoUnit.MILLIS))
+        .subject("user-7")
+        .model("gpt-4o-mini")
+        .tokens(TokenUsage.estimated(42, 17))
+        .duration(Duration.ofMillis(830))
+        .cancelled()
+        .attributes(
+            new StreamDetails(
+                    false, Duration.ofMillis(95), 17, StreamDetails.TokenBasis.ESTIMATED, "chars/4")
+                .toAttributes())
+        .content(ContentSummary.lengths(168, 70))
+        .build();
   }
 
   /** An event with every field set, to a value a careless mapping would get wrong. */

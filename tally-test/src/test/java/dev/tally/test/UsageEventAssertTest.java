@@ -117,6 +117,19 @@ class UsageEventAssertTest {
   }
 
   @Test
+  void wasCancelledPassesOnlyForACancelledEvent() {
+    UsageEvent cancelled = UsageEvent.builder("chat").cancelled().build();
+
+    assertThat(cancelled).wasCancelled();
+    assertThatThrownBy(() -> assertThat(chat).wasCancelled())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("to have been cancelled but its outcome was SUCCESS");
+    assertThatThrownBy(() -> assertThat(cancelled).failed())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("to have failed but it was cancelled");
+  }
+
+  @Test
   void missingAttributeIsReportedAsMissing() {
     assertThatThrownBy(() -> assertThat(chat).hasAttribute("region", "eu"))
         .isInstanceOf(AssertionError.class)

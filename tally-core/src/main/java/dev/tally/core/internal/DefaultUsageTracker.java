@@ -1,12 +1,15 @@
 package dev.tally.core.internal;
 
+import dev.tally.core.CaptureMode;
 import dev.tally.core.ContentCapture;
 import dev.tally.core.ContentSummary;
 import dev.tally.core.ErrorInfo;
+import dev.tally.core.TokenEstimator;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageOperation;
+import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,16 +38,28 @@ public final class DefaultUsageTracker implements UsageTracker {
   private final Supplier<@Nullable String> traceIds;
   private final OnceLogger failures = new OnceLogger(log);
   private final LongAdder invalid = new LongAdder();
+  private final TrackedStream.Settings streams;
 
   public DefaultUsageTracker(
       Consumer<UsageEvent> destination,
       Clock clock,
       ContentCapture capture,
-      Supplier<@Nullable String> traceIds) {
+      Supplier<@Nullable String> traceIds,
+      TokenEstimator estimator,
+      int streamTextLimit) {
     this.destination = destination;
     this.clock = clock;
     this.capture = capture;
     this.traceIds = traceIds;
+    this.streams =
+        new TrackedStream.Settings(
+            this::track,
+            clock,
+            estimator,
+            capture.mode() == CaptureMode.FULL,
+            streamTextLimit,
+            failures,
+            invalid);
   }
 
   @Override
@@ -66,6 +81,12 @@ public final class DefaultUsageTracker implements UsageTracker {
   @Override
   public UsageOperation start(String operation) {
     return new Operation(operation, clock.instant(), currentTraceId());
+  }
+
+  @Override
+  public UsageStream startStream(String operation, UsageContext context) {
+    return new TrackedStream(
+        streams, operation, context == null ? UsageContext.anonymous() : context, currentTraceId());
   }
 
   @Override
@@ -311,6 +332,11 @@ public final class DefaultUsageTracker implements UsageTracker {
     @Override
     public UsageOperation start(String operation) {
       return NoopOperation.INSTANCE;
+    }
+
+    @Override
+    public UsageStream startStream(String operation, UsageContext context) {
+      return NoopStream.INSTANCE;
     }
 
     @Override

@@ -3,8 +3,11 @@ package dev.tally.core.pricing;
 import dev.tally.core.ForwardingUsageSink;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -17,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * deterministic (the event's model and timestamp pick the price), so a retried or replayed batch is
  * priced the same. An event that already carries a cost, or cannot be priced, passes unchanged —
  * unpriced, never zero.
+ *
+ * <p><b>Invariant: no silent $0.</b> After this sink, an event with tokens &gt; 0 either carries no
+ * cost — it is <i>unpriced</i>, which the ledger stores as a null cost and counts in {@code
+ * unpriced} — or carries a cost with its currency; a cost of zero only ever comes with the price
+ * version of a catalog entry that prices those tokens at zero (a free model, stated on purpose). A
+ * caller-supplied cost of zero without a price version on an event with tokens is not believed: it
+ * is removed and the event priced from the catalog, or left unpriced.
  */
 public final class PricingSink extends ForwardingUsageSink {
   private static final Logger log = LoggerFactory.getLogger(PricingSink.class);
@@ -30,8 +40,15 @@ public final class PricingSink extends ForwardingUsageSink {
 
   /** Prices one event; the same event when it is already priced or has no price. */
   public static UsageEvent price(UsageEvent event, PriceCatalog catalog) {
-    if (event.attributes().containsKey(Cost.AMOUNT_ATTRIBUTE)) {
-      return event;
+    String given = event.attributes().get(Cost.AMOUNT_ATTRIBUTE);
+    if (given != null) {
+      if (!isUnversionedZero(event, given)) {
+        return event;
+      }
+      log.debug(
+          "Tally: event {} has tokens and a cost of zero without a price version; re-pricing",
+          event.id());
+      event = withoutCost(event);
     }
     Optional<Cost> cost = catalog.cost(event.model(), event.occurredAt(), event.tokens());
     if (cost.isEmpty()) {
@@ -47,6 +64,40 @@ public final class PricingSink extends ForwardingUsageSink {
       log.warn("Tally: event {} left unpriced: {}", event.id(), e.getMessage());
       return event;
     }
+  }
+
+  private static boolean isUnversionedZero(UsageEvent event, String amount) {
+    if (event.tokens().total() == 0 || event.attributes().containsKey(Cost.VERSION_ATTRIBUTE)) {
+      return false;
+    }
+    try {
+      return new BigDecimal(amount.trim()).signum() == 0;
+    } catch (NumberFormatException e) {
+      return false; // not a number: the store refuses it and records the event unpriced
+    }
+  }
+
+  private static UsageEvent withoutCost(UsageEvent e) {
+    Map<String, String> attributes = new LinkedHashMap<>(e.attributes());
+    attributes.remove(Cost.AMOUNT_ATTRIBUTE);
+    attributes.remove(Cost.CURRENCY_ATTRIBUTE);
+    return new UsageEvent(
+        e.id(),
+        e.occurredAt(),
+        e.operation(),
+        e.subject(),
+        e.userEmail(),
+        e.sessionId(),
+        e.tenant(),
+        e.model(),
+        e.provider(),
+        e.tokens(),
+        e.duration(),
+        e.outcome(),
+        e.error(),
+        attributes,
+        e.traceId(),
+        e.content());
   }
 
   @Override

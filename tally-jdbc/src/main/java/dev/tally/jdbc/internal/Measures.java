@@ -1,5 +1,6 @@
 package dev.tally.jdbc.internal;
 
+import dev.tally.core.Outcome;
 import dev.tally.jdbc.DurationStats;
 import dev.tally.jdbc.Money;
 import dev.tally.jdbc.TokenTotals;
@@ -33,7 +34,7 @@ final class Measures {
   void add(EventRow row) {
     var e = row.event();
     requests++;
-    if (!e.succeeded()) {
+    if (e.outcome() == Outcome.ERROR) { // a CANCELLED stream is not an error
       errors++;
     }
     var t = e.tokens();

@@ -1,6 +1,7 @@
 package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.ContentCapture;
+import dev.tally.core.TokenEstimator;
 import dev.tally.core.UsageEventBus;
 import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageReportable;
@@ -120,7 +121,8 @@ public final class TallyAutoConfiguration {
         UsagePipeline pipeline,
         ContentCapture capture,
         ObjectProvider<TallyTraceIdProvider> traceIds,
-        ObjectProvider<Clock> clock) {
+        ObjectProvider<Clock> clock,
+        ObjectProvider<TokenEstimator> estimator) {
       UsageTracker.Builder builder =
           UsageTracker.builder(pipeline)
               .contentCapture(capture)
@@ -129,6 +131,8 @@ public final class TallyAutoConfiguration {
       if (provider != null) {
         builder.traceIdSupplier(provider);
       }
+      // Streams without provider usage are estimated with it (e.g. tally-llm's jtokkit one).
+      estimator.ifAvailable(builder::tokenEstimator);
       return builder.build();
     }
 

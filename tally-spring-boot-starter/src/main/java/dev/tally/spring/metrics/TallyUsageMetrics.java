@@ -1,7 +1,9 @@
 package dev.tally.spring.metrics;
 
+import dev.tally.core.StreamDetails;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
+import dev.tally.core.UsageSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +19,10 @@ import java.util.function.Consumer;
  *       {@code reasoning}); only usage whose source is known is recorded.
  *   <li>{@code gen_ai.client.operation.duration} — operation duration.
  *   <li>{@code tally.usage.events} — events by operation, outcome and usage source.
+ *   <li>{@code tally.usage.unreported} — events whose tokens the provider did not report, by
+ *       operation, {@code source} ({@code ESTIMATED} or {@code MISSING}) and {@code streamed}
+ *       ({@code true} for a streamed operation): an operator sees when estimates creep in, for
+ *       example streams ending without their usage chunk.
  * </ul>
  *
  * <p>Tags carry only bounded values: operation and model names are capped at {@code maxTagValues}
@@ -70,6 +76,19 @@ public final class TallyUsageMetrics implements Consumer<UsageEvent> {
         .tag("source", tokens.source().name())
         .register(registry)
         .increment();
+    if (tokens.source() != UsageSource.REPORTED) {
+      Counter.builder("tally.usage.unreported")
+          .description("Events whose token usage was estimated or missing")
+          .tag("operation", operation)
+          .tag("source", tokens.source().name())
+          .tag("streamed", Boolean.toString(streamed(event)))
+          .register(registry)
+          .increment();
+    }
+  }
+
+  private static boolean streamed(UsageEvent event) {
+    return event.attributes().containsKey(StreamDetails.COMPLETED_ATTRIBUTE);
   }
 
   private void tokens(String operation, String model, String type, long count) {
