@@ -1,83 +1,118 @@
 package dev.tally.core.internal.pipeline;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The file {@code checkpoint}: the position up to which a sink has committed every record. 24
- * bytes, little-endian: {@code int magic "TCKP" | int version | long segment | int offset | int
- * crc32c of the 20 bytes before it}. Written to {@code checkpoint.tmp} and renamed over the old
- * one, so a reader sees the old checkpoint or the new one, never half of each.
+ * The file {@code checkpoint}: the position up to which a sink has committed every record.
+ *
+ * <p>Two 32-byte slots, written in turn, in place (little-endian): {@code int magic "TCKP" | int
+ * version | long generation | long segment | int offset | int crc32c of the 28 bytes before it}.
+ * The valid slot with the higher generation wins. A torn write can damage only the slot being
+ * written, so the other still holds the previous checkpoint. In place rather than write-and-rename
+ * on purpose: a rename needs a new file, and on a full disk there is none to be had — the journal
+ * could then never checkpoint, so never delete a segment, so never free space again.
  */
-final class Checkpoint {
+final class Checkpoint implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(Checkpoint.class);
   static final String FILE = "checkpoint";
-  private static final String TEMPORARY = "checkpoint.tmp";
   private static final int MAGIC = 0x504B4354; // "TCKP" in little-endian
   private static final int VERSION = 1;
-  private static final int BYTES = 24;
+  private static final int SLOT_BYTES = 32;
+  private static final int CRC_OFFSET = 28;
 
-  private Checkpoint() {}
+  private final Path path;
+  private final FileChannel channel;
+  private final ByteBuffer slot = ByteBuffer.allocate(SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private final @Nullable JournalPosition stored;
+  private long generation;
 
-  /**
-   * The stored position, or null when there is none yet.
-   *
-   * @throws IOException when the file exists but is not a checkpoint (then nothing is assumed
-   *     delivered: the caller replays everything, which the store's ids make harmless)
-   */
-  static @Nullable JournalPosition read(Path directory) throws IOException {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(directory.resolve(FILE));
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-    ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (bytes.length != BYTES
-        || in.getInt(0) != MAGIC
-        || in.getInt(4) != VERSION
-        || in.getInt(20) != Segment.crc32c(bytes, 0, 20)) {
-      throw new IOException("journal checkpoint " + directory.resolve(FILE) + " is damaged");
-    }
-    long segment = in.getLong(8);
-    int offset = in.getInt(16);
-    if (segment < 0 || offset < 0) {
-      throw new IOException("journal checkpoint " + directory.resolve(FILE) + " is damaged");
-    }
-    return new JournalPosition(segment, offset);
+  private Checkpoint(
+      Path path, FileChannel channel, @Nullable JournalPosition stored, long generation) {
+    this.path = path;
+    this.channel = channel;
+    this.stored = stored;
+    this.generation = generation;
   }
 
-  /** Stores {@code position}; with {@code force} it reaches the disk before the rename. */
-  static void write(Path directory, JournalPosition position, boolean force) throws IOException {
-    ByteBuffer out = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(MAGIC).putInt(VERSION).putLong(position.segment()).putInt(position.offset());
-    out.putInt(Segment.crc32c(out.array(), 0, 20));
-    out.flip();
-    Path temporary = directory.resolve(TEMPORARY);
-    try (FileChannel channel =
+  /** Opens (or creates, with both slots allocated) the checkpoint file of {@code directory}. */
+  static Checkpoint open(Path directory) throws IOException {
+    Path path = directory.resolve(FILE);
+    FileChannel channel =
         FileChannel.open(
-            temporary,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      while (out.hasRemaining()) {
-        channel.write(out);
+            path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try {
+      long size = channel.size();
+      ByteBuffer both = ByteBuffer.allocate(2 * SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      channel.read(both, 0);
+      long bestGeneration = -1;
+      JournalPosition best = null;
+      for (int at = 0; at < 2 * SLOT_BYTES; at += SLOT_BYTES) {
+        byte[] bytes = new byte[SLOT_BYTES];
+        both.get(at, bytes);
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (in.getInt(0) == MAGIC
+            && in.getInt(4) == VERSION
+            && in.getInt(CRC_OFFSET) == Segment.crc32c(bytes, 0, CRC_OFFSET)
+            && in.getLong(16) >= 0
+            && in.getInt(24) >= 0
+            && in.getLong(8) > bestGeneration) {
+          bestGeneration = in.getLong(8);
+          best = new JournalPosition(in.getLong(16), in.getInt(24));
+        }
       }
-      if (force) {
+      if (best == null && size > 0) {
+        log.warn("Tally journal: checkpoint {} is damaged; delivering every segment again", path);
+      }
+      if (size < 2 * SLOT_BYTES) {
+        // Allocate both slots now, while there may still be room: later writes are in place.
+        channel.write(ByteBuffer.allocate((int) (2 * SLOT_BYTES - size)), size);
         channel.force(true);
       }
+      return new Checkpoint(path, channel, best, Math.max(bestGeneration, 0));
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw new IOException("cannot open journal checkpoint " + path + ": " + e, e);
     }
-    Files.move(
-        temporary,
-        directory.resolve(FILE),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** The position stored when the file was opened, or null when there was none. */
+  @Nullable JournalPosition stored() {
+    return stored;
+  }
+
+  /** Stores {@code position} in the older slot; with {@code force} it reaches the disk. */
+  void write(JournalPosition position, boolean force) throws IOException {
+    long next = generation + 1;
+    slot.clear();
+    slot.putInt(MAGIC).putInt(VERSION).putLong(next).putLong(position.segment());
+    slot.putInt(position.offset());
+    slot.putInt(Segment.crc32c(slot.array(), 0, CRC_OFFSET));
+    slot.flip();
+    long at = (next & 1) * SLOT_BYTES;
+    while (slot.hasRemaining()) {
+      at += channel.write(slot, at);
+    }
+    if (force) {
+      channel.force(false);
+    }
+    generation = next;
+  }
+
+  Path path() {
+    return path;
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
   }
 }

@@ -4,6 +4,7 @@ import dev.tally.core.Durability;
 import dev.tally.core.JournalCapPolicy;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class Journal implements Closeable {
   private final long capWaitNanos;
   private final Ticker ticker;
   private final DirectoryLock lock;
+  private final Checkpoint checkpointFile;
   private final SegmentAllocator allocator;
   private final @Nullable GroupSync groupSync;
 
@@ -91,8 +93,10 @@ public final class Journal implements Closeable {
     this.ticker = settings.ticker;
     this.lock = DirectoryLock.acquire(directory);
     boolean force = durability == Durability.MACHINE;
+    Checkpoint opened = null;
     try {
-      Recovered recovered = Recovered.recover(directory, maxRecordBytes, live);
+      opened = Checkpoint.open(directory);
+      Recovered recovered = Recovered.recover(directory, opened.stored(), maxRecordBytes, live);
       this.recoveredRecords = recovered.records();
       this.tornRecords = recovered.torn();
       corruptRecords.add(recovered.corrupt());
@@ -106,9 +110,13 @@ public final class Journal implements Closeable {
       this.allocator =
           new SegmentAllocator(directory, settings.segmentBytes, force, settings.clock);
     } catch (IOException | RuntimeException e) {
+      if (opened != null) {
+        opened.close();
+      }
       lock.close();
       throw e;
     }
+    this.checkpointFile = opened;
     synchronized (rollLock) {
       if (live.size() < maxSegments) {
         try {
@@ -333,14 +341,18 @@ public final class Journal implements Closeable {
       throw new IllegalArgumentException(
           "checkpoint " + position + " is after the read position " + readPosition());
     }
-    Checkpoint.write(directory, position, durability == Durability.MACHINE);
+    checkpointFile.write(position, durability == Durability.MACHINE);
     checkpointed = position;
     boolean freed = false;
     for (Map.Entry<Long, Segment> entry : live.headMap(position.segment()).entrySet()) {
       Segment segment = entry.getValue();
       live.remove(entry.getKey());
       segment.unmap();
-      java.nio.file.Files.deleteIfExists(segment.path);
+      try {
+        Files.deleteIfExists(segment.path);
+      } catch (IOException e) {
+        log.warn("Tally journal: could not delete delivered segment {}: {}", segment, e.toString());
+      }
       deletedSegments.increment();
       freed = true;
     }
@@ -420,7 +432,11 @@ public final class Journal implements Closeable {
       }
       allocator.close();
     } finally {
-      lock.close();
+      try {
+        checkpointFile.close();
+      } finally {
+        lock.close();
+      }
     }
   }
 }

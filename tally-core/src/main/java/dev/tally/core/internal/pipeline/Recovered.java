@@ -21,9 +21,12 @@ record Recovered(
   static final String QUARANTINE = "quarantine";
 
   /** Reads the directory, deletes delivered segments, and puts the others into {@code live}. */
-  static Recovered recover(Path directory, int maxRecordBytes, Map<Long, Segment> live)
+  static Recovered recover(
+      Path directory,
+      @Nullable JournalPosition checkpoint,
+      int maxRecordBytes,
+      Map<Long, Segment> live)
       throws IOException {
-    JournalPosition checkpoint = readCheckpoint(directory);
     Path quarantine = directory.resolve(QUARANTINE);
     long maxSequence = checkpoint == null ? -1 : checkpoint.segment();
     long records = 0;
@@ -75,15 +78,6 @@ record Recovered(
           corrupt);
     }
     return new Recovered(start, maxSequence + 1, records, torn, corrupt);
-  }
-
-  private static @Nullable JournalPosition readCheckpoint(Path directory) {
-    try {
-      return Checkpoint.read(directory);
-    } catch (IOException e) {
-      log.warn("Tally journal: {}; delivering every segment again", e.getMessage());
-      return null;
-    }
   }
 
   private static List<Path> segmentFiles(Path directory) throws IOException {
