@@ -35,7 +35,8 @@ final class Segment {
   static final int RECORD_HEADER_BYTES = 8;
   static final int END = -1;
   private static final int HEADER_CRC_OFFSET = 60;
-  private static final int ZERO_CHUNK = 256 * 1024;
+  private static final int ZERO_CHUNK = 1024 * 1024;
+  private static final int PAGE_BYTES = 4096;
 
   private static final VarHandle INT =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -128,6 +129,7 @@ final class Segment {
         }
         MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
         map.order(ByteOrder.LITTLE_ENDIAN);
+        prefault(map, capacity);
         return new Segment(sequence, path, capacity, salt, map, HEADER_BYTES);
       } catch (IOException e) {
         Files.deleteIfExists(path);
@@ -181,6 +183,17 @@ final class Segment {
       MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
       map.order(ByteOrder.LITTLE_ENDIAN);
       return new Segment(sequence, path, capacity, salt, map, capacity);
+    }
+  }
+
+  /**
+   * Stores a zero into the last byte of every page (zero already), so each page is mapped writable
+   * now, on the allocating thread: otherwise the first append into each page takes a page fault,
+   * about one append in sixteen, which showed at p90 and p99 of the append.
+   */
+  private static void prefault(MappedByteBuffer map, int capacity) {
+    for (int page = PAGE_BYTES - 1; page < capacity; page += PAGE_BYTES) {
+      map.put(page, (byte) 0);
     }
   }
 
