@@ -347,11 +347,14 @@ public final class Journal implements Closeable {
     for (Map.Entry<Long, Segment> entry : live.headMap(position.segment()).entrySet()) {
       Segment segment = entry.getValue();
       live.remove(entry.getKey());
-      segment.unmap();
-      try {
-        Files.deleteIfExists(segment.path);
-      } catch (IOException e) {
-        log.warn("Tally journal: could not delete delivered segment {}: {}", segment, e.toString());
+      if (!allocator.offerSpare(segment)) {
+        segment.unmap();
+        try {
+          Files.deleteIfExists(segment.path);
+        } catch (IOException e) {
+          log.warn(
+              "Tally journal: could not delete delivered segment {}: {}", segment, e.toString());
+        }
       }
       deletedSegments.increment();
       freed = true;

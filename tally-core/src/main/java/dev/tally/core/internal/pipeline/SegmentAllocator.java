@@ -32,6 +32,7 @@ final class SegmentAllocator implements AutoCloseable {
   private long wanted = NONE;
   private long inProgress = NONE;
   private @Nullable Segment ready;
+  private @Nullable Segment spare; // a delivered segment to reuse
   private long failures;
   private boolean closed;
 
@@ -61,9 +62,23 @@ final class SegmentAllocator implements AutoCloseable {
         || (ready != null && ready.sequence == sequence);
   }
 
-  /** Bytes of the segment being allocated or ready, for the disk usage figure. */
+  /** Bytes of the segments being allocated, ready or spare, for the disk usage figure. */
   synchronized long pendingBytes() {
-    return (inProgress != NONE || ready != null) ? capacity : 0;
+    long bytes = (inProgress != NONE || ready != null) ? capacity : 0;
+    return spare == null ? bytes : bytes + spare.capacity;
+  }
+
+  /**
+   * Takes a delivered segment to reuse for the next one (its blocks and mapping stay; only zeros
+   * are written, in memory). False when one is already kept: then the caller deletes it.
+   */
+  synchronized boolean offerSpare(Segment delivered) {
+    if (closed || spare != null || delivered.capacity != capacity) {
+      return false;
+    }
+    delivered.retire();
+    spare = delivered;
+    return true;
   }
 
   synchronized long failures() {
@@ -99,6 +114,19 @@ final class SegmentAllocator implements AutoCloseable {
   }
 
   Segment create(long sequence) throws IOException {
+    Segment reuse;
+    synchronized (this) {
+      reuse = spare;
+      spare = null;
+    }
+    if (reuse != null) {
+      try {
+        return Segment.recycle(reuse, directory, sequence, random.nextInt(), clock.millis(), force);
+      } catch (IOException | RuntimeException e) {
+        log.debug("Tally journal: could not reuse {}: {}", reuse, e.toString());
+        discard(reuse);
+      }
+    }
     return Segment.create(directory, sequence, capacity, random.nextInt(), clock.millis(), force);
   }
 
@@ -156,6 +184,10 @@ final class SegmentAllocator implements AutoCloseable {
       if (ready != null) {
         discard(ready);
         ready = null;
+      }
+      if (spare != null) {
+        discard(spare);
+        spare = null;
       }
     }
   }
