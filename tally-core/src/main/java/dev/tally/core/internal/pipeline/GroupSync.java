@@ -21,19 +21,22 @@ final class GroupSync implements AutoCloseable {
   private final long intervalNanos;
   private final Ticker ticker;
   private final Thread thread;
+  private final long firstDeadline;
   private volatile boolean closed;
 
   GroupSync(Runnable sync, long intervalNanos, Ticker ticker) {
     this.sync = sync;
     this.intervalNanos = intervalNanos;
     this.ticker = ticker;
+    // Read here, not on the new thread: it may start late, after the ticker has moved on.
+    this.firstDeadline = ticker.nanos() + intervalNanos;
     this.thread = new Thread(this::run, "tally-journal-fsync-" + THREADS.incrementAndGet());
     thread.setDaemon(true);
     thread.start();
   }
 
   private void run() {
-    long next = ticker.nanos() + intervalNanos;
+    long next = firstDeadline;
     while (!closed) {
       long now = ticker.nanos();
       long remaining = next - now;

@@ -3,7 +3,7 @@ package dev.tally.core.internal.pipeline;
 import static dev.tally.core.internal.pipeline.Records.readAll;
 import static dev.tally.core.internal.pipeline.Records.record;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -68,8 +68,7 @@ class JournalFullDiskTest {
       assertThat(journal.append(record("after"))).isTrue();
       assertThat(readAll(journal)).containsExactly("after");
 
-      IOException again = catchThrowableOfType(() -> fillUp(journal), IOException.class);
-      assertThat(again).isNotNull();
+      assertThatThrownBy(() -> fillUp(journal)).isInstanceOf(IOException.class);
     }
   }
 

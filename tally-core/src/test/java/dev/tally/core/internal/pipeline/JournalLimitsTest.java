@@ -149,6 +149,7 @@ class JournalLimitsTest {
   @Test
   void secondJournalOnTheSameDirectoryIsRefusedNamingIt() throws IOException {
     try (Journal first = Journal.builder(directory).segmentBytes(4096).open()) {
+      assertThat(first.directory()).isEqualTo(directory);
       assertThatThrownBy(() -> Journal.builder(directory).segmentBytes(4096).open())
           .isInstanceOf(IOException.class)
           .hasMessageContaining(directory.toAbsolutePath().toString())
