@@ -2,6 +2,7 @@ package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.CaptureMode;
 import dev.tally.core.OverflowPolicy;
+import dev.tally.core.UsagePipeline;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,8 +99,11 @@ public class TallyProperties {
     /** Longest pause between retries and between probes of a failing store. */
     private Duration maxBackoff = Duration.ofSeconds(30);
 
-    /** Longest an export may take before it counts as failed. */
-    private Duration exportTimeout = Duration.ofSeconds(30);
+    /**
+     * Longest an export may take. One that runs longer is counted ({@code exportTimeouts}), its
+     * batch spooled and the store marked unhealthy (health DOWN) until a later export succeeds.
+     */
+    private Duration exportTimeout = UsagePipeline.Builder.DEFAULT_EXPORT_TIMEOUT;
 
     /** On shutdown, how long to keep delivering before spooling what is left. */
     private Duration shutdownTimeout = Duration.ofSeconds(10);
