@@ -3,6 +3,7 @@ package dev.tally.spring.autoconfigure;
 import dev.tally.core.CaptureMode;
 import dev.tally.core.OverflowPolicy;
 import dev.tally.core.UsagePipeline;
+import dev.tally.jdbc.SqliteLocking;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -236,6 +237,21 @@ public class TallyProperties {
      * subject. Unset: 2 on PostgreSQL, 1 on SQLite (which accepts only 1).
      */
     private @Nullable Integer writers;
+
+    /**
+     * SQLite: EXCLUSIVE (default) keeps the WAL index in heap memory and locks other processes out
+     * of the file, so a full disk or immutable file fails exports instead of killing the process
+     * with SIGBUS; SHARED lets other processes open the file at that risk.
+     */
+    private SqliteLocking sqliteLocking = SqliteLocking.EXCLUSIVE;
+
+    public SqliteLocking getSqliteLocking() {
+      return sqliteLocking;
+    }
+
+    public void setSqliteLocking(SqliteLocking sqliteLocking) {
+      this.sqliteLocking = sqliteLocking;
+    }
 
     public @Nullable Integer getWriters() {
       return writers;
