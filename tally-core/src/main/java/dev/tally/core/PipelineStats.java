@@ -16,8 +16,11 @@ import java.util.Map;
  * @param queueCapacity the queue's bound
  * @param spoolBytes bytes in the spool not yet replayed
  * @param quarantinedRecords damaged spool records moved aside
- * @param exportFailures failed export attempts
- * @param sinkHealthy false after an export failed its retries, until an export succeeds again
+ * @param exportFailures failed export attempts, timed-out ones included
+ * @param exportTimeouts export attempts that ran past the export timeout (a stalled or hung sink);
+ *     each also marked the sink unhealthy
+ * @param sinkHealthy false after an export failed its retries or timed out, until an export
+ *     succeeds again
  */
 public record PipelineStats(
     long accepted,
@@ -31,6 +34,7 @@ public record PipelineStats(
     long spoolBytes,
     long quarantinedRecords,
     long exportFailures,
+    long exportTimeouts,
     boolean sinkHealthy) {
 
   public PipelineStats {

@@ -18,6 +18,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,6 +51,11 @@ import org.slf4j.LoggerFactory;
  *       written, with the reason, to {@code dead-letter.log} in the spool directory.
  *   <li>When the queue is full the {@link OverflowPolicy} decides: spill to the spool (default),
  *       block for a while and then spill, or drop and count.
+ *   <li>The sink is called on a second daemon thread ({@code tally-pipeline-exporter-N}), which the
+ *       worker abandons when an export runs past {@code exportTimeout}: the export is counted as
+ *       timed out, its batch is spooled and the sink is marked unhealthy at once, so a stalled or
+ *       hung store never parks the worker. No new export starts until the abandoned call has
+ *       returned; the batch is then delivered from the spool (exactly once, by id).
  * </ul>
  *
  * <p>{@link #close()} runs once: it stops taking from the queue after {@code shutdownTimeout},
@@ -82,6 +90,8 @@ public final class UsagePipeline implements AutoCloseable {
   private final Clock clock;
   private final OnceLogger failures = new OnceLogger(log);
   private final Thread worker;
+  // The sink is called here, so that the worker can give up on an export that hangs.
+  private final ExecutorService exporter;
 
   private final LongAdder accepted = new LongAdder();
   private final AtomicLong delivered = new AtomicLong();
@@ -90,6 +100,7 @@ public final class UsagePipeline implements AutoCloseable {
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong deadLetteredFromSpool = new AtomicLong();
   private final AtomicLong exportFailures = new AtomicLong();
+  private final AtomicLong exportTimeouts = new AtomicLong();
   private final Map<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
 
   private final ConcurrentLinkedQueue<FlushRequest> flushes = new ConcurrentLinkedQueue<>();
@@ -103,6 +114,10 @@ public final class UsagePipeline implements AutoCloseable {
   private int probeAttempt;
   private long nextProbeNanos;
   private long idleParkNanos = MIN_PARK_NANOS;
+  // A sink call that ran past exportTimeout and has not returned yet; no export starts meanwhile.
+  private @Nullable CompletableFuture<?> abandonedCall;
+  // Set by the abandoned call when it returns, so that a probe is due at once.
+  private volatile boolean abandonedCallEnded;
 
   private UsagePipeline(Builder b) {
     this.sink = b.sink;
@@ -128,9 +143,16 @@ public final class UsagePipeline implements AutoCloseable {
       throw new UncheckedIOException("cannot open spool directory " + b.spoolDirectory, e);
     }
     this.deadLetter = new DeadLetterFile(b.spoolDirectory.resolve("dead-letter.log"));
-    this.worker =
-        new Thread(this::runWorker, "tally-pipeline-worker-" + WORKER_IDS.incrementAndGet());
+    int id = WORKER_IDS.incrementAndGet();
+    this.worker = new Thread(this::runWorker, "tally-pipeline-worker-" + id);
     this.worker.setDaemon(true);
+    this.exporter =
+        Executors.newSingleThreadExecutor(
+            task -> {
+              Thread t = new Thread(task, "tally-pipeline-exporter-" + id);
+              t.setDaemon(true);
+              return t;
+            });
     this.worker.start();
   }
 
@@ -222,6 +244,7 @@ public final class UsagePipeline implements AutoCloseable {
         spool.pendingBytes(),
         spool.quarantinedRecords(),
         exportFailures.get(),
+        exportTimeouts.get(),
         sinkHealthy);
   }
 
@@ -272,6 +295,10 @@ public final class UsagePipeline implements AutoCloseable {
   private void runWorker() {
     try {
       while (!closing) {
+        if (abandonedCallEnded) {
+          abandonedCallEnded = false;
+          nextProbeNanos = System.nanoTime(); // the stalled call is over: probe at once
+        }
         List<UsageEvent> batch = collectBatch();
         observeAll(batch);
         if (!batch.isEmpty()) {
@@ -356,7 +383,9 @@ public final class UsagePipeline implements AutoCloseable {
         split(events, failure, fromSpool);
         return;
       }
-      if (attempt > maxRetries || closing) {
+      // A stalled sink is not retried: another attempt cannot start while the call hangs, and
+      // waiting for it would hold up the worker and fill the queue.
+      if (attempt > maxRetries || closing || failure instanceof StalledExportException) {
         markUnhealthy(failure, events.size());
         spoolBatch(events, !fromSpool);
         return;
@@ -442,6 +471,9 @@ public final class UsagePipeline implements AutoCloseable {
         UsageSinks.safely(sink, UsageSink::shutdown),
         Math.max(remaining, 1_000_000_000L),
         "shutdown");
+    // No interrupt: an abandoned call may be inside I/O that an interrupt would break (a
+    // FileChannel closes on interrupt); the daemon thread ends when the call returns.
+    exporter.shutdown();
     try {
       spool.close();
     } catch (IOException e) {
@@ -481,8 +513,26 @@ public final class UsagePipeline implements AutoCloseable {
 
   private @Nullable Throwable export(List<UsageEvent> events) {
     long start = System.nanoTime();
+    if (abandonedCall != null) {
+      if (!abandonedCall.isDone()) {
+        // Not an attempt: the sink is not called. The batch waits in the spool.
+        return new StalledExportException(
+            "the previous export to sink "
+                + sink.name()
+                + " ran past the export timeout and has not returned yet");
+      }
+      abandonedCall = null;
+    }
     List<UsageEvent> view = Collections.unmodifiableList(events);
-    CompletableFuture<Void> result = UsageSinks.safely(sink, s -> s.export(view));
+    CompletableFuture<CompletableFuture<Void>> call;
+    try {
+      call =
+          CompletableFuture.supplyAsync(
+              () -> UsageSinks.safely(sink, s -> s.export(view)), exporter);
+    } catch (RejectedExecutionException e) {
+      call = CompletableFuture.completedFuture(CompletableFuture.failedFuture(e));
+    }
+    CompletableFuture<Void> result = call.thenCompose(f -> f);
     Throwable failure = null;
     long timeout = exportTimeoutNanos;
     if (closing) {
@@ -493,12 +543,22 @@ public final class UsagePipeline implements AutoCloseable {
     } catch (ExecutionException e) {
       failure = e.getCause() == null ? e : e.getCause();
     } catch (TimeoutException e) {
+      exportTimeouts.incrementAndGet();
       failure =
-          new TimeoutException(
+          new StalledExportException(
               "export of "
                   + events.size()
                   + " events did not complete in "
                   + Duration.ofNanos(timeout));
+      if (!call.isDone()) {
+        // The sink's own call hangs (a synchronous store stuck in I/O or a lock): leave it.
+        abandonedCall = call;
+        call.whenComplete(
+            (ignored, error) -> {
+              abandonedCallEnded = true;
+              wake();
+            });
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failure = e;
@@ -674,15 +734,31 @@ public final class UsagePipeline implements AutoCloseable {
 
   private record FlushRequest(long target, CompletableFuture<Void> done) {}
 
+  /** An export that ran past the export timeout, or could not start because one still hangs. */
+  private static final class StalledExportException extends TimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    StalledExportException(String message) {
+      super(message);
+    }
+  }
+
   /**
    * Builds a {@link UsagePipeline}. Every setter validates its value and names it in the error.
    *
    * <p>Defaults: queue 16,384 events; batches of 500; flush interval 20 ms; overflow {@link
    * OverflowPolicy#SPILL}; block timeout 10 ms; 3 retries from 100 ms backoff up to 30 s; export
-   * timeout 30 s; shutdown timeout 10 s; spool in {@code ./tally-spool}, 64 MiB segments, no fsync
+   * timeout 10 s; shutdown timeout 10 s; spool in {@code ./tally-spool}, 64 MiB segments, no fsync
    * per record.
    */
   public static final class Builder {
+    /**
+     * How long an export may run before the sink counts as stalled: 10 s. A batch takes
+     * milliseconds on a healthy store; one that takes ten seconds is waiting on a lock, a full disk
+     * or a network that stopped answering.
+     */
+    public static final Duration DEFAULT_EXPORT_TIMEOUT = Duration.ofSeconds(10);
+
     private final UsageSink sink;
     private int queueCapacity = 16_384;
     private int batchSize = 500;
@@ -692,7 +768,7 @@ public final class UsagePipeline implements AutoCloseable {
     private int maxRetries = 3;
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(30);
-    private Duration exportTimeout = Duration.ofSeconds(30);
+    private Duration exportTimeout = DEFAULT_EXPORT_TIMEOUT;
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private Path spoolDirectory = Path.of("tally-spool");
     private long spoolSegmentBytes = 64L * 1024 * 1024;
@@ -753,6 +829,12 @@ public final class UsagePipeline implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long the worker waits for one export. An export that runs longer is counted in {@link
+     * PipelineStats#exportTimeouts()}, its batch is spooled without further retries and the sink is
+     * marked unhealthy; the sink's call, if it has not returned, is left to finish on the exporter
+     * thread, and no other export starts until it has. Default {@link #DEFAULT_EXPORT_TIMEOUT}.
+     */
     public Builder exportTimeout(Duration timeout) {
       this.exportTimeout = positive("exportTimeout", timeout);
       return this;

@@ -9,6 +9,7 @@ import dev.tally.jdbc.internal.EventWriter;
 import dev.tally.jdbc.internal.ReadSnapshot;
 import dev.tally.jdbc.internal.ReportEngine;
 import dev.tally.jdbc.internal.Retention;
+import dev.tally.jdbc.internal.SqliteUrls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,9 +64,11 @@ import org.jspecify.annotations.Nullable;
  * if one fails, the export fails and the pipeline retries the whole batch, which the parts already
  * committed ignore as replays.
  *
- * <p>Defaults: SQLite with WAL journaling, {@code synchronous=FULL}, a 30 s busy timeout and {@code
- * BEGIN IMMEDIATE} transactions; Flyway migrations run on {@link Builder#build()}; the system UTC
- * clock. Build one with {@link #builder()} or {@link #sqlite(Path)}.
+ * <p>Defaults: SQLite with WAL journaling, {@code synchronous=FULL}, a 30 s busy timeout, {@code
+ * BEGIN IMMEDIATE} transactions and {@link SqliteLocking#EXCLUSIVE} (no memory-mapped file, so a
+ * disk fault is an I/O error, never a signal); PostgreSQL with a 30 s statement timeout and a 40 s
+ * network timeout; Flyway migrations run on {@link Builder#build()}; the system UTC clock. Build
+ * one with {@link #builder()} or {@link #sqlite(Path)}.
  */
 public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoCloseable {
 
@@ -378,6 +381,16 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     /** Writers per batch on PostgreSQL unless {@link #writers(int)} says otherwise. */
     public static final int DEFAULT_POSTGRES_WRITERS = 2;
 
+    /** PostgreSQL's {@code statement_timeout} on the store's own connections. */
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * How long a PostgreSQL connection may wait for bytes from the server: longer than {@link
+     * #DEFAULT_STATEMENT_TIMEOUT}, so that a slow statement ends with the server's own error and
+     * only a server or network that stopped answering trips it.
+     */
+    public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(40);
+
     private @Nullable String url;
     private @Nullable DataSource dataSource;
     private @Nullable Dialect dialect;
@@ -389,6 +402,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     private PostgresWriteMode postgresWriteMode = PostgresWriteMode.COPY;
     private boolean migrate = true;
     private @Nullable Integer writers;
+    private SqliteLocking sqliteLocking = SqliteLocking.EXCLUSIVE;
+    private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
+    private Duration networkTimeout = DEFAULT_NETWORK_TIMEOUT;
 
     private Builder() {}
 
@@ -451,6 +467,42 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
       return this;
     }
 
+    /**
+     * Whether other processes may open the SQLite file while the store runs (URL only; a caller's
+     * data source is opened as the caller configured it). Default {@link SqliteLocking#EXCLUSIVE}:
+     * the WAL index lives in heap memory, so a full disk or an immutable file fails exports with an
+     * I/O error instead of killing the process with {@code SIGBUS}; other processes cannot read the
+     * file meanwhile. See {@link SqliteLocking}.
+     */
+    public Builder sqliteLocking(SqliteLocking locking) {
+      this.sqliteLocking = locking;
+      return this;
+    }
+
+    /**
+     * PostgreSQL: the server-side {@code statement_timeout} of the connections the store opens from
+     * a URL. A statement that runs longer fails and its batch is retried. {@code Duration.ZERO}
+     * turns it off. Default {@link #DEFAULT_STATEMENT_TIMEOUT}. (On a caller's data source,
+     * configure the pool, e.g. {@code options=-c statement_timeout=30s}.)
+     */
+    public Builder statementTimeout(Duration timeout) {
+      this.statementTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * PostgreSQL: how long any call may wait for the server to send something ({@link
+     * Connection#setNetworkTimeout}, on every connection the store uses, a caller's pooled ones
+     * included and restored on release), and the login timeout of connections the store opens. A
+     * connection that trips it is closed and never reused; the batch is retried. Must be longer
+     * than {@link #statementTimeout}. {@code Duration.ZERO} turns it off. Default {@link
+     * #DEFAULT_NETWORK_TIMEOUT}.
+     */
+    public Builder networkTimeout(Duration timeout) {
+      this.networkTimeout = timeout;
+      return this;
+    }
+
     /** Whether {@link #build()} runs the Flyway migrations. Default true. */
     public Builder migrate(boolean migrate) {
       this.migrate = migrate;
@@ -489,6 +541,18 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
                 + " ms, was "
                 + busyTimeout);
       }
+      if (sqliteLocking == null) {
+        throw new IllegalArgumentException("sqliteLocking must not be null");
+      }
+      int statementMillis = millis("statementTimeout", statementTimeout);
+      int networkMillis = millis("networkTimeout", networkTimeout);
+      if (networkMillis > 0 && statementMillis > 0 && networkMillis <= statementMillis) {
+        throw new IllegalArgumentException(
+            "networkTimeout must be longer than statementTimeout "
+                + statementTimeout
+                + ", was "
+                + networkTimeout);
+      }
       if (writers != null && (writers < 1 || writers > 64)) {
         throw new IllegalArgumentException("writers must be between 1 and 64, was " + writers);
       }
@@ -500,7 +564,10 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
               + ";PRAGMA cache_size = -"
               + SQLITE_CACHE_KIB
               + ";PRAGMA wal_autocheckpoint = "
-              + SQLITE_WAL_AUTOCHECKPOINT_PAGES;
+              + SQLITE_WAL_AUTOCHECKPOINT_PAGES
+              // A memory-mapped database file turns an I/O fault into SIGBUS: read and write.
+              + ";PRAGMA mmap_size = 0";
+      Connections.Timeouts timeouts = new Connections.Timeouts(statementMillis, networkMillis);
       Dialect d = url != null ? Dialect.fromUrl(url) : dialect;
       if (d == null) {
         throw new IllegalArgumentException("dialect must not be null");
@@ -530,9 +597,13 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
         if (password != null) {
           props.setProperty("password", password);
         }
-        connections = Connections.fromUrl(d, url, props, pragmas);
+        String openUrl =
+            d == Dialect.SQLITE && sqliteLocking == SqliteLocking.EXCLUSIVE
+                ? SqliteUrls.exclusive(url)
+                : url;
+        connections = Connections.fromUrl(d, openUrl, props, pragmas, timeouts);
       } else {
-        connections = Connections.fromDataSource(d, dataSource, pragmas);
+        connections = Connections.fromDataSource(d, dataSource, pragmas, timeouts);
       }
       try {
         if (connections.dialect() == Dialect.SQLITE) {
@@ -558,6 +629,14 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
               ? writers
               : connections.dialect() == Dialect.POSTGRESQL ? DEFAULT_POSTGRES_WRITERS : 1;
       return new JdbcUsageStore(connections, clock, postgresWriteMode, resolvedWriters);
+    }
+
+    private static int millis(String name, @Nullable Duration timeout) {
+      if (timeout == null || timeout.isNegative() || timeout.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            name + " must be >= 0 and at most " + Integer.MAX_VALUE + " ms, was " + timeout);
+      }
+      return (int) timeout.toMillis();
     }
 
     private String describe() {

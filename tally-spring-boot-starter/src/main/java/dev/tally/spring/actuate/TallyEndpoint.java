@@ -39,6 +39,7 @@ public final class TallyEndpoint {
     pipelineInfo.put("spoolBytes", stats.spoolBytes());
     pipelineInfo.put("quarantinedRecords", stats.quarantinedRecords());
     pipelineInfo.put("exportFailures", stats.exportFailures());
+    pipelineInfo.put("exportTimeouts", stats.exportTimeouts());
     pipelineInfo.put("sinkHealthy", stats.sinkHealthy());
     pipelineInfo.put("spoolDirectory", pipeline.spoolDirectory().toAbsolutePath().toString());
 

@@ -6,9 +6,11 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * UP while the sink accepts batches; DOWN when it is failing (the store is unreachable and batches
- * go to the spool); OUT_OF_SERVICE when the spool has grown past {@code
- * tally.health.max-spool-bytes}.
+ * UP while the sink accepts batches; DOWN when it is failing or stalled (the store is unreachable,
+ * refuses writes, or an export ran past {@code tally.pipeline.export-timeout}; batches go to the
+ * spool); OUT_OF_SERVICE when the spool has grown past {@code tally.health.max-spool-bytes}. The
+ * details carry the counters an operator needs to tell these apart: {@code exportFailures} and
+ * {@code exportTimeouts}.
  */
 public final class TallyHealthIndicator implements HealthIndicator {
   private final UsagePipeline pipeline;
@@ -39,6 +41,8 @@ public final class TallyHealthIndicator implements HealthIndicator {
         .withDetail("accepted", stats.accepted())
         .withDetail("delivered", stats.delivered())
         .withDetail("dropped", stats.droppedTotal())
+        .withDetail("exportFailures", stats.exportFailures())
+        .withDetail("exportTimeouts", stats.exportTimeouts())
         .build();
   }
 }

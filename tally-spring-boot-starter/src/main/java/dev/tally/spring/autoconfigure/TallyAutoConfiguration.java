@@ -72,7 +72,7 @@ public final class TallyAutoConfiguration {
         }
         builder.dataSource(application, dialectOf(application));
       } else {
-        builder.url(store.getUrl());
+        builder.url(store.getUrl()).sqliteLocking(store.getSqliteLocking());
         if (store.getUsername() != null) {
           builder.credentials(
               store.getUsername(), store.getPassword() == null ? "" : store.getPassword());

@@ -2,6 +2,8 @@ package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.CaptureMode;
 import dev.tally.core.OverflowPolicy;
+import dev.tally.core.UsagePipeline;
+import dev.tally.jdbc.SqliteLocking;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,8 +100,11 @@ public class TallyProperties {
     /** Longest pause between retries and between probes of a failing store. */
     private Duration maxBackoff = Duration.ofSeconds(30);
 
-    /** Longest an export may take before it counts as failed. */
-    private Duration exportTimeout = Duration.ofSeconds(30);
+    /**
+     * Longest an export may take. One that runs longer is counted ({@code exportTimeouts}), its
+     * batch spooled and the store marked unhealthy (health DOWN) until a later export succeeds.
+     */
+    private Duration exportTimeout = UsagePipeline.Builder.DEFAULT_EXPORT_TIMEOUT;
 
     /** On shutdown, how long to keep delivering before spooling what is left. */
     private Duration shutdownTimeout = Duration.ofSeconds(10);
@@ -232,6 +237,21 @@ public class TallyProperties {
      * subject. Unset: 2 on PostgreSQL, 1 on SQLite (which accepts only 1).
      */
     private @Nullable Integer writers;
+
+    /**
+     * SQLite: EXCLUSIVE (default) keeps the WAL index in heap memory and locks other processes out
+     * of the file, so a full disk or immutable file fails exports instead of killing the process
+     * with SIGBUS; SHARED lets other processes open the file at that risk.
+     */
+    private SqliteLocking sqliteLocking = SqliteLocking.EXCLUSIVE;
+
+    public SqliteLocking getSqliteLocking() {
+      return sqliteLocking;
+    }
+
+    public void setSqliteLocking(SqliteLocking sqliteLocking) {
+      this.sqliteLocking = sqliteLocking;
+    }
 
     public @Nullable Integer getWriters() {
       return writers;

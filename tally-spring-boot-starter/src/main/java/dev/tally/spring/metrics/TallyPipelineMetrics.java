@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
  * Pipeline meters: {@code tally.pipeline.events} by {@code state} (accepted, delivered, spooled,
  * replayed, dead_lettered), {@code tally.pipeline.dropped} by {@code reason}, gauges {@code
  * tally.pipeline.queue.size}, {@code tally.pipeline.spool.bytes} and {@code
- * tally.pipeline.sink.healthy}, and the timer {@code tally.pipeline.export} by {@code outcome}.
+ * tally.pipeline.sink.healthy}, the counters {@code tally.pipeline.export.failures} and {@code
+ * tally.pipeline.export.timeouts} (exports that ran past the export timeout: a stalled or hung
+ * store), and the timer {@code tally.pipeline.export} by {@code outcome}.
  */
 public final class TallyPipelineMetrics implements MeterBinder {
   private final UsagePipeline pipeline;
@@ -58,6 +60,10 @@ public final class TallyPipelineMetrics implements MeterBinder {
     FunctionCounter.builder(
             "tally.pipeline.export.failures", pipeline, p -> p.stats().exportFailures())
         .description("Failed export attempts")
+        .register(registry);
+    FunctionCounter.builder(
+            "tally.pipeline.export.timeouts", pipeline, p -> p.stats().exportTimeouts())
+        .description("Exports that ran past the export timeout (a stalled or hung store)")
         .register(registry);
     gauge(registry, "tally.pipeline.queue.size", "Events waiting in memory", s -> s.queueSize());
     gauge(
