@@ -63,15 +63,6 @@ public final class Api {
             .POST(HttpRequest.BodyPublishers.ofString(text)));
   }
 
-  /** A GET with headers of the caller's choosing (each pair a name and a value). */
-  public Response getWithHeaders(String path, String... headers) {
-    return send(
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(Duration.ofSeconds(30))
-            .headers(headers)
-            .GET());
-  }
-
   public Response post(String path, @Nullable String key) {
     return send(request(path, key).POST(HttpRequest.BodyPublishers.noBody()));
   }
