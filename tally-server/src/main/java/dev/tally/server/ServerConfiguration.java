@@ -10,9 +10,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
-/** The clock and the server's own database (users, keys, sessions); the ledger is separate. */
+/**
+ * The clock, the server's own database (users, keys, sessions; the ledger is separate) and
+ * scheduling, for the server's housekeeping (session expiry, keys' last use).
+ */
 @Configuration(proxyBeanMethods = false)
+@EnableScheduling
 class ServerConfiguration {
 
   @Bean

@@ -13,21 +13,80 @@ import org.springframework.util.unit.DataSize;
  * tally.pricing.catalog}.
  *
  * @param adminKey the admin API key; defaults to the environment variable {@code TALLY_ADMIN_KEY}.
- *     When blank, a key is generated at the first start and printed once.
+ *     When blank, a key is generated at the first start and printed once. When set it must be
+ *     strong (at least 128 bits by the estimate in the server's README), or the start fails.
  * @param chat limits of the chat API
  * @param model which chat model answers
+ * @param adminKeyFile where a generated admin key is written (owner-only, mode 600); blank for
+ *     nowhere
+ * @param metricsKey a bearer key that reads the actuator endpoints (Prometheus) and nothing else;
+ *     defaults to {@code TALLY_METRICS_KEY}; as strong as the admin key when set
+ * @param anonymous chat without an API key
+ * @param keys API key bookkeeping
  */
 @ConfigurationProperties("tally.server")
 public record ServerSettings(
-    @Nullable String adminKey, @DefaultValue Chat chat, @DefaultValue Model model) {
+    @Nullable String adminKey,
+    @DefaultValue Chat chat,
+    @DefaultValue Model model,
+    @DefaultValue(DEFAULT_ADMIN_KEY_FILE) String adminKeyFile,
+    @Nullable String metricsKey,
+    @DefaultValue Anonymous anonymous,
+    @DefaultValue Keys keys) {
+
+  /** Where a generated admin key is written, relative to the working directory. */
+  public static final String DEFAULT_ADMIN_KEY_FILE = "data/admin-key";
+
+  /** Whether callers without a key may chat: as configured, else only with the local echo model. */
+  public boolean anonymousChatEnabled() {
+    Boolean enabled = anonymous.enabled();
+    return enabled != null ? enabled : "echo".equalsIgnoreCase(model.provider());
+  }
+
+  /**
+   * @param enabled whether callers without an API key may chat; unset means yes with the local
+   *     {@code echo} model and no with any provider that costs money
+   */
+  public record Anonymous(@Nullable Boolean enabled) {}
+
+  /**
+   * @param lastUsedInterval how often the keys' {@code lastUsedAt} is written: uses are collected
+   *     in memory and written in one batch per interval, so a request never waits on a write
+   */
+  public record Keys(@DefaultValue(DEFAULT_LAST_USED_INTERVAL) Duration lastUsedInterval) {
+    public static final String DEFAULT_LAST_USED_INTERVAL = "1m";
+
+    public Keys {
+      if (lastUsedInterval.isNegative() || lastUsedInterval.isZero()) {
+        throw new IllegalArgumentException(
+            "tally.server.keys.last-used-interval must be > 0, was " + lastUsedInterval);
+      }
+    }
+  }
 
   /**
    * @param maxMessageSize the largest message accepted (UTF-8 bytes); larger ones get 413
    * @param historyLimit messages kept per session; older ones are deleted
+   * @param sessionTtl a session with no message for this long is deleted with its messages
+   * @param sessionSweepInterval how often expired sessions are looked for and deleted
    */
   public record Chat(
-      @DefaultValue("32KB") DataSize maxMessageSize, @DefaultValue("20") int historyLimit) {
+      @DefaultValue("32KB") DataSize maxMessageSize,
+      @DefaultValue("20") int historyLimit,
+      @DefaultValue(DEFAULT_SESSION_TTL) Duration sessionTtl,
+      @DefaultValue(DEFAULT_SESSION_SWEEP_INTERVAL) Duration sessionSweepInterval) {
+    public static final String DEFAULT_SESSION_TTL = "30d";
+    public static final String DEFAULT_SESSION_SWEEP_INTERVAL = "1h";
+
     public Chat {
+      if (sessionTtl.isNegative() || sessionTtl.isZero()) {
+        throw new IllegalArgumentException(
+            "tally.server.chat.session-ttl must be > 0, was " + sessionTtl);
+      }
+      if (sessionSweepInterval.isNegative() || sessionSweepInterval.isZero()) {
+        throw new IllegalArgumentException(
+            "tally.server.chat.session-sweep-interval must be > 0, was " + sessionSweepInterval);
+      }
       if (historyLimit < 2) {
         throw new IllegalArgumentException(
             "tally.server.chat.history-limit must be >= 2, was " + historyLimit);

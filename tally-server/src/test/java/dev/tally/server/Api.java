@@ -14,7 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** A small HTTP client for the server under test: JSON in, JSON out, optional API key. */
 public final class Api {
-  public static final String ADMIN_KEY = "test-admin-key";
+  /** The admin key every server test configures: random, as the strength rule requires. */
+  public static final String ADMIN_KEY =
+      "ba1c2457d5685c86afd6b0b0c3a320df1736fa7de18a7c86ad07140ada1c5133";
 
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

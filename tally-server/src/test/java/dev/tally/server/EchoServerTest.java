@@ -704,17 +704,17 @@ class EchoServerTest {
   @Nested
   class Operations {
     @Test
-    void actuatorExposesHealthPrometheusAndTally() {
+    void actuatorExposesHealthToAnyoneAndPrometheusAndTallyToTheAdmin() {
       api.chat(null, "make some metrics");
 
       assertThat(api.get("/actuator/health", null).json().path("status").asString())
           .isEqualTo("UP");
-      assertThat(api.get("/actuator/tally", null).status()).isEqualTo(200);
+      assertThat(api.get("/actuator/tally", Api.ADMIN_KEY).status()).isEqualTo(200);
       await()
           .atMost(WAIT)
           .untilAsserted(
               () ->
-                  assertThat(api.get("/actuator/prometheus", null).body())
+                  assertThat(api.get("/actuator/prometheus", Api.ADMIN_KEY).body())
                       .contains("tally_pipeline_events")
                       .contains("gen_ai_client_token_usage"));
     }

@@ -132,6 +132,18 @@ class OpenAiProviderTest {
   }
 
   @Test
+  void anonymousChatIsOffByDefaultWithAPaidProvider() {
+    Api.Response r = api.chat(null, "free tokens please");
+
+    assertThat(r.status()).isEqualTo(401);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.json().path("detail").asString()).contains("API key");
+    assertThat(String.valueOf(provider.lastBody()))
+        .as("the provider was not called")
+        .doesNotContain("free tokens please");
+  }
+
+  @Test
   void aProviderErrorIs502ProblemAndAFailureEvent() {
     String key = newUser();
     String subject = api.get("/api/usage/me", key).json().path("subject").asString();

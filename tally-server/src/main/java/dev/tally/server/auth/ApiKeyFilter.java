@@ -6,12 +6,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -74,17 +71,6 @@ final class ApiKeyFilter extends OncePerRequestFilter {
   private void reject(
       HttpServletRequest request, HttpServletResponse response, HttpStatus status, String detail)
       throws IOException {
-    Map<String, Object> problem = new LinkedHashMap<>();
-    problem.put("type", "about:blank");
-    problem.put("title", status.getReasonPhrase());
-    problem.put("status", status.value());
-    problem.put("detail", detail);
-    problem.put("instance", request.getRequestURI());
-    response.setStatus(status.value());
-    if (status == HttpStatus.UNAUTHORIZED) {
-      response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-    }
-    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    response.getOutputStream().write(json.writeValueAsBytes(problem));
+    ProblemResponse.write(request, response, json, status, detail);
   }
 }

@@ -6,108 +6,148 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.stereotype.Service;
 
 /**
- * Users and their API keys. A key is {@code tly_} followed by 32 random bytes (256 bits) from
- * {@link SecureRandom}, base64url-encoded; only its SHA-256 is stored.
+ * API keys. A key is {@code tly_} followed by 32 random bytes (256 bits) from {@link SecureRandom},
+ * base64url-encoded; only its SHA-256 is stored, with a public id ({@code key_} and 16 hex digits)
+ * to list and revoke it by. Every request looks its key up in the database (no cache), so a revoked
+ * or expired key is refused from the next request on.
  *
  * <p>Why a plain SHA-256 and not bcrypt or Argon2: those slow hashes protect low-entropy secrets
  * (passwords) from guessing. A 256-bit random key cannot be guessed however fast the hash, so a
  * fast, unsalted hash loses nothing, and it lets every request find its key with one indexed lookup
  * instead of a deliberately slow comparison against each stored key. A leaked table still reveals
- * no usable key.
+ * no usable key. The admin key from the environment is held to at least 128 bits ({@link
+ * KeyStrength}) for the same reason.
  */
-@Service
-public class ApiKeys {
+public final class ApiKeys {
   static final String PREFIX = "tly_";
-  private static final int MAX_ID_LENGTH = 64;
+  static final String ID_PREFIX = "key_";
 
   private final JdbcClient db;
+  private final Users users;
+  private final KeyUsage usage;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
-  public ApiKeys(JdbcClient db, Clock clock) {
+  ApiKeys(JdbcClient db, Users users, KeyUsage usage, Clock clock) {
     this.db = db;
+    this.users = users;
+    this.usage = usage;
     this.clock = clock;
   }
 
-  /** A user as stored. */
-  public record User(String id, @Nullable String email, boolean admin) {}
+  /** A key as created: the only time {@code key} is visible. */
+  public record CreatedKey(
+      String id, String userId, String key, Instant createdAt, @Nullable Instant expiresAt) {}
 
-  /** The caller a key belongs to, if the key is known. */
+  /** A key as listed: never the key nor its hash. */
+  public record KeyInfo(
+      String id, Instant createdAt, @Nullable Instant lastUsedAt, @Nullable Instant expiresAt) {}
+
+  /** The caller a key belongs to, when the key is known and has not expired. */
   public Optional<Caller> authenticate(String key) {
-    return db.sql(
-            "SELECT u.id, u.email, u.admin FROM api_keys k JOIN users u ON u.id = k.user_id"
-                + " WHERE k.key_hash = ?")
-        .param(hash(key))
-        .query((rs, n) -> new Caller(rs.getString(1), rs.getString(2), rs.getInt(3) != 0))
-        .optional();
-  }
-
-  /**
-   * Creates a user.
-   *
-   * @throws ApiException 400 for an invalid id, 409 when the id is taken
-   */
-  public User createUser(String id, @Nullable String email, boolean admin) {
-    validateId(id);
-    if (email != null && (email.length() > 254 || !email.matches("[^@\\s]+@[^@\\s]+"))) {
-      throw ApiException.badRequest(
-          "email must be an address like alice@example.com, was '" + email + "'");
-    }
-    int inserted =
+    Instant now = clock.instant();
+    Optional<KeyOwner> found =
         db.sql(
-                "INSERT INTO users (id, email, admin, created_at) VALUES (?, ?, ?, ?)"
-                    + " ON CONFLICT (id) DO NOTHING")
-            .params(id, email, admin ? 1 : 0, clock.instant().toString())
-            .update();
-    if (inserted == 0) {
-      throw new ApiException(HttpStatus.CONFLICT, "user '" + id + "' already exists");
+                "SELECT u.id, u.email, u.admin, k.id, k.expires_at FROM api_keys k"
+                    + " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?")
+            .param(hash(key))
+            .query(
+                (rs, n) ->
+                    new KeyOwner(
+                        new Caller(rs.getString(1), rs.getString(2), rs.getInt(3) != 0),
+                        rs.getString(4),
+                        instant(rs.getString(5))))
+            .optional();
+    if (found.isEmpty()
+        || found.get().expiresAt() != null && !found.get().expiresAt().isAfter(now)) {
+      return Optional.empty();
     }
-    return new User(id, email, admin);
+    usage.used(found.get().keyId(), now);
+    return Optional.of(found.get().caller());
   }
 
-  public Optional<User> findUser(String id) {
-    return db.sql("SELECT id, email, admin FROM users WHERE id = ?")
-        .param(id)
-        .query((rs, n) -> new User(rs.getString(1), rs.getString(2), rs.getInt(3) != 0))
-        .optional();
-  }
+  private record KeyOwner(Caller caller, String keyId, @Nullable Instant expiresAt) {}
 
   /**
-   * Creates a key for a user and returns it; this is the only time the key is visible.
+   * Creates a key for a user.
    *
-   * @throws ApiException 404 when the user does not exist
+   * @param expiresAt when the key stops working; null for never
+   * @throws ApiException 404 when the user does not exist, 400 for an expiry not in the future
    */
-  public String createKey(String userId) {
-    if (findUser(userId).isEmpty()) {
-      throw ApiException.notFound("user '" + userId + "' does not exist");
+  public CreatedKey create(String userId, @Nullable Instant expiresAt) {
+    users.require(userId);
+    Instant now = clock.instant();
+    if (expiresAt != null && !expiresAt.isAfter(now)) {
+      throw ApiException.badRequest("expiresAt must be in the future, was '" + expiresAt + "'");
     }
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    addKey(userId, key);
-    return key;
+    String id = insert(userId, key, now, expiresAt);
+    return new CreatedKey(id, userId, key, now, expiresAt);
+  }
+
+  /** The keys of a user, oldest first. */
+  public List<KeyInfo> list(String userId) {
+    users.require(userId);
+    return db
+        .sql("SELECT id, created_at, last_used_at, expires_at FROM api_keys WHERE user_id = ?")
+        .param(userId)
+        .query(
+            (rs, n) -> {
+              String id = rs.getString(1);
+              Instant written = instant(rs.getString(3));
+              Instant pending = usage.unwritten(id).orElse(null);
+              Instant lastUsed =
+                  pending == null || written != null && written.isAfter(pending)
+                      ? written
+                      : pending;
+              return new KeyInfo(
+                  id, Instant.parse(rs.getString(2)), lastUsed, instant(rs.getString(4)));
+            })
+        .list()
+        .stream()
+        .sorted(Comparator.comparing(KeyInfo::createdAt).thenComparing(KeyInfo::id))
+        .toList();
+  }
+
+  /**
+   * Revokes a key: the next request with it is a 401.
+   *
+   * @throws ApiException 404 when the user has no key with this id
+   */
+  public void revoke(String userId, String keyId) {
+    int deleted =
+        db.sql("DELETE FROM api_keys WHERE id = ? AND user_id = ?").params(keyId, userId).update();
+    if (deleted == 0) {
+      throw ApiException.notFound("user '" + userId + "' has no key '" + keyId + "'");
+    }
+    usage.forget(keyId);
   }
 
   /** Stores the hash of a key the caller already has (the admin key from the environment). */
-  void addKey(String userId, String key) {
-    db.sql(
-            "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (?, ?, ?)"
-                + " ON CONFLICT (key_hash) DO NOTHING")
-        .params(hash(key), userId, clock.instant().toString())
-        .update();
+  void add(String userId, String key) {
+    if (db.sql("SELECT COUNT(*) FROM api_keys WHERE key_hash = ?")
+            .param(hash(key))
+            .query(Integer.class)
+            .single()
+        == 0) {
+      insert(userId, key, clock.instant(), null);
+    }
   }
 
   /** Keys a user has. */
-  int keyCount(String userId) {
+  int count(String userId) {
     return db.sql("SELECT COUNT(*) FROM api_keys WHERE user_id = ?")
         .param(userId)
         .query(Integer.class)
@@ -115,24 +155,27 @@ public class ApiKeys {
   }
 
   /** Removes every key of a user except {@code keep}. */
-  void removeKeysExcept(String userId, String keep) {
+  void removeAllExcept(String userId, String keep) {
     db.sql("DELETE FROM api_keys WHERE user_id = ? AND key_hash <> ?")
         .params(userId, hash(keep))
         .update();
   }
 
-  static void validateId(String id) {
-    if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._@-]*") || id.length() > MAX_ID_LENGTH) {
-      throw ApiException.badRequest(
-          "id must be 1 to "
-              + MAX_ID_LENGTH
-              + " letters, digits or . _ @ - (starting with a letter or digit), was '"
-              + id
-              + "'");
-    }
-    if (id.equals("anonymous")) {
-      throw ApiException.badRequest("id 'anonymous' is reserved for callers without a key");
-    }
+  private String insert(String userId, String key, Instant now, @Nullable Instant expiresAt) {
+    byte[] idBytes = new byte[8];
+    random.nextBytes(idBytes);
+    String id = ID_PREFIX + HexFormat.of().formatHex(idBytes);
+    db.sql(
+            "INSERT INTO api_keys (key_hash, user_id, created_at, id, expires_at)"
+                + " VALUES (?, ?, ?, ?, ?)")
+        .params(
+            hash(key), userId, now.toString(), id, expiresAt == null ? null : expiresAt.toString())
+        .update();
+    return id;
+  }
+
+  private static @Nullable Instant instant(@Nullable String text) {
+    return text == null ? null : Instant.parse(text);
   }
 
   static String hash(String key) {

@@ -5,31 +5,44 @@ import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.web.ApiException;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code POST /api/chat} and {@code POST /api/chat/sessions/{id}/summary}. */
+/**
+ * {@code POST /api/chat}, {@code POST /api/chat/sessions/{id}/summary} and {@code DELETE
+ * /api/chat/sessions/{id}}. A chat without {@code sessionId} starts a session whose id the server
+ * issues; a {@code sessionId} the caller does not own (or that does not exist) is a 404.
+ */
 @RestController
 @RequestMapping("/api/chat")
 class ChatController {
   private final ChatService chat;
   private final SummaryService summaries;
+  private final SessionStore sessions;
   private final PriceCatalog prices;
   private final long maxMessageBytes;
+  private final boolean anonymousChat;
 
   ChatController(
-      ChatService chat, SummaryService summaries, PriceCatalog prices, ServerSettings settings) {
+      ChatService chat,
+      SummaryService summaries,
+      SessionStore sessions,
+      PriceCatalog prices,
+      ServerSettings settings) {
     this.chat = chat;
     this.summaries = summaries;
+    this.sessions = sessions;
     this.prices = prices;
     this.maxMessageBytes = settings.chat().maxMessageSize().toBytes();
+    this.anonymousChat = settings.anonymousChatEnabled();
   }
 
   /** The body of {@code POST /api/chat}; without {@code sessionId} a new session starts. */
@@ -42,6 +55,7 @@ class ChatController {
   @PostMapping
   ChatResponse chat(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @RequestBody ChatRequest request) {
+    allowed(caller);
     String message = request.message();
     if (message == null || message.isBlank()) {
       throw ApiException.badRequest("message must be given and not blank");
@@ -52,11 +66,22 @@ class ChatController {
           HttpStatus.CONTENT_TOO_LARGE,
           "message is " + bytes + " bytes (UTF-8), at most " + maxMessageBytes + " are accepted");
     }
+    boolean fresh = request.sessionId() == null;
     String sessionId =
-        request.sessionId() == null
-            ? UUID.randomUUID().toString()
-            : validSession(request.sessionId());
-    ChatReply reply = chat.chat(caller, sessionId, message);
+        fresh ? sessions.create(caller.subject()) : validSession(request.sessionId());
+    ChatReply reply;
+    try {
+      reply = chat.chat(caller, sessionId, message);
+    } catch (RuntimeException e) {
+      if (fresh) {
+        try {
+          sessions.delete(sessionId, caller.subject()); // nothing was said in it
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
     return new ChatResponse(
         reply.response(),
         reply.sessionId(),
@@ -67,12 +92,28 @@ class ChatController {
   @PostMapping("/sessions/{id}/summary")
   SummaryResponse summary(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @PathVariable String id) {
+    allowed(caller);
     SummaryService.Summary s = summaries.summarize(caller, validSession(id));
     return new SummaryResponse(
         s.text(),
         s.sessionId(),
         s.model(),
         UsageView.of(s.usage(), s.model(), s.startedAt(), prices));
+  }
+
+  /** Deletes the session and its messages; 404 when it is not the caller's. */
+  @DeleteMapping("/sessions/{id}")
+  @ResponseStatus(HttpStatus.NO_CONTENT)
+  void delete(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, @PathVariable String id) {
+    allowed(caller);
+    sessions.delete(validSession(id), caller.subject());
+  }
+
+  private void allowed(Caller caller) {
+    if (caller.isAnonymous() && !anonymousChat) {
+      throw ApiException.unauthorized(
+          "chat without an API key is off on this server: send 'Authorization: Bearer <api key>'");
+    }
   }
 
   private static String validSession(String id) {

@@ -28,6 +28,11 @@ public class ChatService {
     this.clock = clock;
   }
 
+  /**
+   * Answers in an existing session of the caller (see {@link SessionStore#create}).
+   *
+   * @throws dev.tally.server.web.ApiException 404 when the session is not the caller's
+   */
   @TrackUsage(
       value = "chat",
       subject = "#caller.subject",
@@ -37,7 +42,7 @@ public class ChatService {
       tokens = "#result.usage")
   public ChatReply chat(Caller caller, String sessionId, String message) {
     Instant startedAt = clock.instant();
-    sessions.open(sessionId, caller.subject());
+    sessions.requireOwner(sessionId, caller.subject());
     List<ChatMessage> prompt = new ArrayList<>(sessions.history(sessionId));
     prompt.add(ChatMessage.user(message));
     ChatCompletion completion = model.complete(prompt);

@@ -13,7 +13,6 @@ import dev.tally.server.web.ApiException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
@@ -29,7 +28,6 @@ import org.springframework.stereotype.Service;
 @Service
 public class SummaryService {
   static final String OPERATION = "summary";
-  static final String INSTRUCTION = "Summarize our conversation so far in one short paragraph.";
 
   private final ChatModel model;
   private final SessionStore sessions;
@@ -117,15 +115,14 @@ public class SummaryService {
   public Summary summarize(Caller caller, String sessionId) {
     Instant startedAt = clock.instant();
     sessions.requireOwner(sessionId, caller.subject());
-    List<ChatMessage> prompt = new ArrayList<>(sessions.history(sessionId));
-    if (prompt.isEmpty()) {
+    List<ChatMessage> conversation = sessions.history(sessionId);
+    if (conversation.isEmpty()) {
       throw new ApiException(
           HttpStatus.CONFLICT, "session '" + sessionId + "' has no messages to summarize");
     }
-    prompt.add(ChatMessage.user(INSTRUCTION));
     ChatCompletion completion;
     try {
-      completion = model.complete(prompt);
+      completion = model.summarize(conversation);
     } catch (ChatModelException e) {
       events.publishEvent(
           new SummaryFailed(

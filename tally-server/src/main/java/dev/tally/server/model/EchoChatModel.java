@@ -6,9 +6,13 @@ import java.util.List;
 /**
  * A local, deterministic model that answers with the last message. It needs no API key, so the
  * server runs out of the box; its usage is counted with {@link TokenCounter} and marked {@code
- * ESTIMATED}.
+ * ESTIMATED}. Its summary is built from the conversation, as a person would recognise one: how many
+ * things were asked, the first and the last, and how many answers were given.
  */
 public final class EchoChatModel implements ChatModel {
+  /** Longest quote of a message in a summary, in characters. */
+  static final int QUOTE_LENGTH = 60;
+
   private final String name;
   private final TokenCounter tokens;
 
@@ -30,8 +34,49 @@ public final class EchoChatModel implements ChatModel {
   @Override
   public ChatCompletion complete(List<ChatMessage> messages) {
     String last = messages.isEmpty() ? "" : messages.get(messages.size() - 1).content();
-    String reply = "Echo: " + last;
+    return completion(messages, "Echo: " + last);
+  }
+
+  /**
+   * For example: "You asked about 3 things, first 'Hello' and last 'Remember me?'; I answered 3
+   * times."
+   */
+  @Override
+  public ChatCompletion summarize(List<ChatMessage> conversation) {
+    List<String> asked =
+        conversation.stream()
+            .filter(m -> m.role().equals("user"))
+            .map(ChatMessage::content)
+            .toList();
+    long answers = conversation.stream().filter(m -> m.role().equals("assistant")).count();
+    String questions =
+        switch (asked.size()) {
+          case 0 -> "You asked nothing";
+          case 1 -> "You asked about 1 thing, " + quote(asked.get(0));
+          default ->
+              "You asked about "
+                  + asked.size()
+                  + " things, first "
+                  + quote(asked.get(0))
+                  + " and last "
+                  + quote(asked.get(asked.size() - 1));
+        };
+    String answered =
+        answers == 0
+            ? "I have not answered yet"
+            : answers == 1 ? "I answered once" : "I answered " + answers + " times";
+    return completion(conversation, questions + "; " + answered + ".");
+  }
+
+  private ChatCompletion completion(List<ChatMessage> prompt, String reply) {
     return new ChatCompletion(
-        reply, name, TokenUsage.estimated(tokens.countPrompt(messages), tokens.count(reply)));
+        reply, name, TokenUsage.estimated(tokens.countPrompt(prompt), tokens.count(reply)));
+  }
+
+  private static String quote(String message) {
+    String line = message.strip().replaceAll("\\s+", " ");
+    return "'"
+        + (line.length() > QUOTE_LENGTH ? line.substring(0, QUOTE_LENGTH - 1) + "…" : line)
+        + "'";
   }
 }
