@@ -52,8 +52,7 @@ class UsagePipelineStallTest {
     sink.hold();
 
     submit(p, "a", 5);
-    await().atMost(WAIT).until(() -> p.stats().exportTimeouts() == 1);
-    assertThat(p.stats().sinkHealthy()).isFalse();
+    await().atMost(WAIT).until(() -> p.stats().exportTimeouts() == 1 && !p.stats().sinkHealthy());
     assertThat(p.stats().exportFailures()).isEqualTo(1);
 
     // The worker is not parked in the hung call: new events keep flowing to the spool.

@@ -52,8 +52,9 @@ class SqliteLockStallTest {
         st.execute("BEGIN EXCLUSIVE");
       }
       submit(pipeline, "during-", 20);
-      await().atMost(WAIT).until(() -> pipeline.stats().exportTimeouts() >= 1);
-      assertThat(pipeline.stats().sinkHealthy()).isFalse();
+      await()
+          .atMost(WAIT)
+          .until(() -> pipeline.stats().exportTimeouts() >= 1 && !pipeline.stats().sinkHealthy());
       // The worker keeps draining the queue into the spool while the store waits on the lock.
       submit(pipeline, "later-", 20);
       await().atMost(WAIT).until(() -> pipeline.stats().spooled() >= 40);
