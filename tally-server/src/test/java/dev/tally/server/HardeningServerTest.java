@@ -138,13 +138,35 @@ class HardeningServerTest {
     return client.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * Sends a generated chunked body over the limit; asserts of every attempt that the server stopped
+   * reading early. Once the server has answered 413 and drained its swallow size it closes the
+   * connection with the rest of the body unread, and the reset that follows can reach the client
+   * before it has read the response (HTTP/1.1 offers nothing better), so a failed read is retried
+   * up to twice more.
+   */
+  HttpResponse<String> sendOversized(String method, String path, long size) throws Exception {
+    IOException last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      GeneratedBody body = new GeneratedBody(size);
+      try {
+        return sendChunked(method, path, body);
+      } catch (IOException e) {
+        last = e;
+      } finally {
+        // The server read the limit, Tomcat drained its swallow size (64 KB), and the rest is
+        // what the loopback socket buffers held: a few MB at most, against what was offered.
+        assertThat(body.pulled.get()).as(path).isLessThan(Math.min(size, 16L * 1024 * 1024) + 1);
+      }
+    }
+    throw last;
+  }
+
   @Nested
   class BodyLimit {
     @Test
     void aChunkedBodyOverTheLimitIs413AfterLittleOfItIsRead() throws Exception {
-      GeneratedBody body = new GeneratedBody(50L * 1024 * 1024);
-
-      HttpResponse<String> r = sendChunked("POST", "/api/chat", body);
+      HttpResponse<String> r = sendOversized("POST", "/api/chat", 50L * 1024 * 1024);
 
       assertThat(r.statusCode()).isEqualTo(413);
       assertThat(r.headers().firstValue("Content-Type").orElse(""))
@@ -152,9 +174,6 @@ class HardeningServerTest {
       assertThat(r.body())
           .contains("at most " + MAX_BODY + " bytes")
           .doesNotContainPattern(JAVA_NAME);
-      // The server read the limit, Tomcat drained its swallow size (64 KB), and the rest is what
-      // the loopback socket buffers held: a few MB, against the 50 MB offered.
-      assertThat(body.pulled.get()).isLessThan(16L * 1024 * 1024);
     }
 
     @Test
@@ -163,9 +182,7 @@ class HardeningServerTest {
           new String[][] {
             {"POST", "/api/chat"}, {"POST", "/api/admin/users"}, {"PUT", "/api/budgets/chunked"}
           }) {
-        GeneratedBody body = new GeneratedBody(4L * 1024 * 1024);
-
-        HttpResponse<String> r = sendChunked(endpoint[0], endpoint[1], body);
+        HttpResponse<String> r = sendOversized(endpoint[0], endpoint[1], 4L * 1024 * 1024);
 
         assertThat(r.statusCode()).as(endpoint[1]).isEqualTo(413);
         assertThat(r.body()).as(endpoint[1]).contains("\"status\":413");
