@@ -111,8 +111,22 @@ public record ServerSettings(
   /**
    * @param name the model name the echo model reports
    * @param demoPrice a made-up price so that a new user sees costs
+   * @param streamDelay the pause before each word of a streamed answer, so that a stream lasts long
+   *     enough to be watched and interrupted
    */
-  public record Echo(@DefaultValue("echo") String name, @DefaultValue DemoPrice demoPrice) {}
+  public record Echo(
+      @DefaultValue("echo") String name,
+      @DefaultValue DemoPrice demoPrice,
+      @DefaultValue(DEFAULT_STREAM_DELAY) Duration streamDelay) {
+    public static final String DEFAULT_STREAM_DELAY = "20ms";
+
+    public Echo {
+      if (streamDelay.isNegative()) {
+        throw new IllegalArgumentException(
+            "tally.server.model.echo.stream-delay must be >= 0, was " + streamDelay);
+      }
+    }
+  }
 
   /**
    * @param enabled whether the echo model is priced (unless the catalog already prices it)

@@ -119,6 +119,42 @@ class BudgetServerTest {
   }
 
   @Test
+  void aStreamThatCrossesABlockingBudgetEndsWithAnErrorEventNamingItWithinTheCheckInterval() {
+    String key = api.newUser("stream-blocked");
+    long limit = 130;
+    assertThat(
+            api.put(
+                    "/api/budgets/bu-stream",
+                    Api.ADMIN_KEY,
+                    tokenBudget("stream-blocked", limit, "BLOCK"))
+                .status())
+        .isEqualTo(200);
+    String message = "word ".repeat(100).trim(); // a prompt of about 106 tokens
+
+    Sse.Streamed s = new Sse(port).chat(key, message, null);
+
+    assertThat(s.last().name()).isEqualTo("error");
+    assertThat(s.names()).doesNotContain("usage", "done");
+    JsonNode problem = s.last().data();
+    assertThat(problem.path("status").asInt()).isEqualTo(429);
+    assertThat(problem.path("budgetId").asString()).isEqualTo("bu-stream");
+    assertThat(problem.path("detail").asString()).contains("bu-stream");
+    long deltas = s.names().stream().filter("delta"::equals).count();
+    assertThat(deltas).isLessThan(101).isPositive();
+    await().atMost(WAIT).until(() -> tokensSpent("bu-stream") > 0);
+    // overshoot: at most the output of one check interval (one word is one token, "Echo:" two)
+    assertThat(tokensSpent("bu-stream") - limit)
+        .isLessThanOrEqualTo(
+            2L * dev.tally.server.chat.ChatStreamService.DEFAULT_BUDGET_CHECK_DELTAS);
+
+    Sse.Streamed refused = new Sse(port).chat(key, "one more?", null);
+
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.rest()).contains("bu-stream");
+  }
+
+  @Test
   void blockReturns429WithRetryAfterAndTheNextWindowLetsTheSubjectThrough() {
     String key = api.newUser("blocked-user");
     assertThat(

@@ -59,6 +59,7 @@ class EchoServerTest {
     registry.add("tally.pipeline.flush-interval", () -> "20ms");
     registry.add("tally.server.admin-key", () -> Api.ADMIN_KEY);
     registry.add("tally.server.chat.history-limit", () -> "4");
+    registry.add("tally.server.model.echo.stream-delay", () -> "25ms");
     registry.add("tally.pricing.catalog", () -> write(data.resolve("prices.json"), CATALOG));
   }
 
@@ -728,6 +729,107 @@ class EchoServerTest {
       assertThat(r.json().path("paths").has("/api/usage/me")).isTrue();
       assertThat(r.body()).doesNotContain("tally.server.caller");
       assertThat(api.get("/swagger-ui/index.html", null).status()).isEqualTo(200);
+    }
+  }
+
+  JsonNode awaitEvents(String subject, String outcome, int count) {
+    return await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                api.get(
+                        "/api/usage/events?operation=chat&outcome="
+                            + outcome
+                            + "&subject="
+                            + subject,
+                        Api.ADMIN_KEY)
+                    .json()
+                    .path("events"),
+            events -> events.size() == count);
+  }
+
+  /** {@code "stream": true}: the echo answers word by word over server-sent events. */
+  @Nested
+  class Streaming {
+    @Test
+    void aStreamedEchoSendsItsWordsThenTheUsageAndItsCostThenDone() {
+      String user = uniqueUser("streamer");
+      String key = api.newUser(user);
+
+      Sse.Streamed s = new Sse(port).chat(key, "one two three four", null);
+
+      assertThat(s.status()).isEqualTo(200);
+      assertThat(s.contentType()).startsWith("text/event-stream");
+      assertThat(s.names())
+          .containsExactly("delta", "delta", "delta", "delta", "delta", "usage", "done");
+      assertThat(s.text()).isEqualTo("Echo: one two three four");
+      JsonNode usageEvent = s.events().get(5).data();
+      assertThat(usageEvent.path("model").asString()).isEqualTo("echo");
+      String sessionId = usageEvent.path("sessionId").asString();
+      assertThat(sessionId).isNotBlank();
+      JsonNode usage = usageEvent.path("usage");
+      // the same counts as a plain chat with the same words
+      JsonNode plain = api.chat(key, "one two three four").json().path("usage");
+      assertThat(usage.path("source").asString()).isEqualTo("ESTIMATED");
+      assertThat(usage.path("inputTokens").asLong()).isEqualTo(plain.path("inputTokens").asLong());
+      assertThat(usage.path("outputTokens").asLong())
+          .isEqualTo(plain.path("outputTokens").asLong());
+      assertThat(new BigDecimal(usage.path("cost").asString()))
+          .isEqualByComparingTo(currentEchoCost(usage));
+      JsonNode stored = awaitEvents(user, "success", 2);
+      assertThat(stored)
+          .anySatisfy(
+              e -> {
+                assertThat(e.path("sessionId").asString()).isEqualTo(sessionId);
+                assertThat(e.path("tokens").path("total").asLong())
+                    .isEqualTo(usage.path("totalTokens").asLong());
+                assertThat(e.path("attributes").path("tally.stream.completed").asString())
+                    .isEqualTo("true");
+              });
+      // the session keeps the exchange: its summary counts one answer
+      JsonNode summary = api.post("/api/chat/sessions/" + sessionId + "/summary", key).json();
+      assertThat(summary.path("summary").asString()).contains("I answered once");
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamIsRecordedOnceAsCancelledWithTheTokensDelivered() {
+      String user = uniqueUser("leaver");
+      String key = api.newUser(user);
+      String message = "word ".repeat(200).trim(); // 201 words at 25 ms: about 5 s
+
+      Sse.Streamed s = new Sse(port).chat(key, message, null, 3);
+
+      assertThat(s.names()).containsExactly("delta", "delta", "delta");
+      JsonNode cancelled = awaitEvents(user, "cancelled", 1);
+      JsonNode event = cancelled.get(0);
+      assertThat(event.path("tokens").path("total").asLong()).isPositive();
+      assertThat(event.path("tokens").path("output").asLong()).isPositive();
+      assertThat(event.path("tokens").path("source").asString()).isEqualTo("ESTIMATED");
+      assertThat(event.path("errorType").isNull()).isTrue();
+      assertThat(event.path("attributes").path("tally.stream.completed").asString())
+          .isEqualTo("false");
+      // exactly once: nothing else is recorded for the stream, as success or error
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(WAIT)
+          .until(
+              () ->
+                  api.get("/api/usage/events?operation=chat&subject=" + user, Api.ADMIN_KEY)
+                      .json()
+                      .path("events")
+                      .size(),
+              n -> n == 1);
+    }
+
+    @Test
+    void aStreamToASessionOfSomeoneElseIsA404ProblemBeforeAnyEvent() {
+      String key = api.newUser(uniqueUser("intruder"));
+
+      Sse.Streamed s = new Sse(port).chat(key, "hello", "not-my-session");
+
+      assertThat(s.status()).isEqualTo(404);
+      assertThat(s.contentType()).startsWith("application/problem+json");
+      assertThat(s.events()).isEmpty();
     }
   }
 }

@@ -92,7 +92,12 @@ final class FakeOpenAi implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
-      lastBody.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      lastBody.set(body);
+      if (body.contains("\"stream\":true") && mode.get() != Mode.SLOW) {
+        stream(exchange);
+        return;
+      }
       switch (mode.get()) {
         case ERROR -> respond(exchange, 500, "{\"error\": {\"message\": \"upstream exploded\"}}");
         case SLOW -> {
@@ -116,6 +121,51 @@ final class FakeOpenAi implements AutoCloseable {
     } catch (IOException e) {
       // the client gave up (timeout); nothing to answer
     }
+  }
+
+  /** The pieces of a streamed answer: "Hello from the fake provider". */
+  static final String[] PIECES = {"Hello", " from", " the", " fake", " provider"};
+
+  /**
+   * Streams OpenAI chat completion chunks: OK ends with the usage chunk (same counts as a plain
+   * answer) and [DONE]; NO_USAGE without the usage chunk; ERROR sends two pieces then an error
+   * chunk; GARBAGE answers 500.
+   */
+  private void stream(HttpExchange exchange) throws IOException {
+    if (mode.get() == Mode.GARBAGE) {
+      respond(exchange, 500, "{\"error\": {\"message\": \"upstream exploded\"}}");
+      return;
+    }
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.sendResponseHeaders(200, 0);
+    var out = exchange.getResponseBody();
+    String head =
+        "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model.get() + "\",";
+    int n = mode.get() == Mode.ERROR ? 2 : PIECES.length;
+    for (int i = 0; i < n; i++) {
+      chunk(
+          out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + PIECES[i] + "\"}}]}");
+    }
+    switch (mode.get()) {
+      case ERROR ->
+          chunk(out, "{\"error\": {\"message\": \"overloaded\", \"type\": \"server_error\"}}");
+      case NO_USAGE -> chunk(out, "[DONE]");
+      default -> {
+        chunk(out, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
+        chunk(
+            out,
+            head
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":30,"
+                + "\"total_tokens\":150,\"prompt_tokens_details\":{\"cached_tokens\":100},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":10}}}");
+        chunk(out, "[DONE]");
+      }
+    }
+  }
+
+  private static void chunk(java.io.OutputStream out, String data) throws IOException {
+    out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
   }
 
   private String completion() {

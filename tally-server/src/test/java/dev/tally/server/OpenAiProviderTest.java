@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -217,5 +218,88 @@ class OpenAiProviderTest {
                 t -> t.path("requests").asLong() == 1);
     assertThat(totals.path("cost").isNull()).isTrue();
     assertThat(totals.path("unpriced").asLong()).isEqualTo(1);
+  }
+
+  /** Streamed chats against the fake provider's server-sent events. */
+  @Nested
+  class Streaming {
+    @Test
+    void theUsageChunkGivesReportedExactCountsAndTheRequestAsksForIt() {
+      String user = "user-" + USERS.incrementAndGet();
+      String key = api.newUser(user);
+
+      Sse.Streamed s = new Sse(port).chat(key, "stream please", null);
+
+      assertThat(s.names())
+          .containsExactly("delta", "delta", "delta", "delta", "delta", "usage", "done");
+      assertThat(s.text()).isEqualTo("Hello from the fake provider");
+      JsonNode summary = s.events().get(5).data();
+      assertThat(summary.path("model").asString()).isEqualTo("gpt-test-2025-01-01");
+      JsonNode usage = summary.path("usage");
+      assertThat(usage.path("source").asString()).isEqualTo("REPORTED");
+      assertThat(usage.path("inputTokens").asLong()).isEqualTo(20);
+      assertThat(usage.path("cachedInputTokens").asLong()).isEqualTo(100);
+      assertThat(usage.path("outputTokens").asLong()).isEqualTo(20);
+      assertThat(usage.path("reasoningTokens").asLong()).isEqualTo(10);
+      assertThat(new BigDecimal(usage.path("cost").asString()))
+          .isEqualByComparingTo(new BigDecimal("0.19"));
+      assertThat(provider.lastBody())
+          .contains("\"stream\":true")
+          .contains("\"stream_options\":{\"include_usage\":true}");
+      JsonNode stored = awaitChatEvents(user, "success", 1).get(0);
+      assertThat(stored.path("tokens").path("total").asLong()).isEqualTo(150);
+      assertThat(stored.path("tokens").path("source").asString()).isEqualTo("REPORTED");
+    }
+
+    @Test
+    void withoutTheUsageChunkThePromptAndTheDeliveredOutputAreEstimated() {
+      String user = "user-" + USERS.incrementAndGet();
+      String key = api.newUser(user);
+      provider.answerWithoutUsage();
+
+      Sse.Streamed s = new Sse(port).chat(key, "stream please", null);
+
+      assertThat(s.names()).endsWith("usage", "done");
+      JsonNode usage = s.events().get(s.events().size() - 2).data().path("usage");
+      assertThat(usage.path("source").asString()).isEqualTo("ESTIMATED");
+      assertThat(usage.path("inputTokens").asLong()).isPositive();
+      assertThat(usage.path("outputTokens").asLong()).isPositive();
+      JsonNode stored = awaitChatEvents(user, "success", 1).get(0);
+      assertThat(stored.path("tokens").path("source").asString()).isEqualTo("ESTIMATED");
+      assertThat(stored.path("tokens").path("input").asLong()).isPositive();
+      assertThat(stored.path("tokens").path("output").asLong()).isPositive();
+    }
+
+    @Test
+    void anUpstreamErrorMidStreamEndsWithAnErrorEventAndAFailureWithThePartialTokens() {
+      String user = "user-" + USERS.incrementAndGet();
+      String key = api.newUser(user);
+      provider.fail();
+
+      Sse.Streamed s = new Sse(port).chat(key, "stream please", null);
+
+      assertThat(s.names()).containsExactly("delta", "delta", "error");
+      JsonNode problem = s.last().data();
+      assertThat(problem.path("status").asInt()).isEqualTo(502);
+      assertThat(problem.path("detail").asString()).contains("overloaded");
+      JsonNode stored = awaitChatEvents(user, "error", 1).get(0);
+      assertThat(stored.path("tokens").path("output").asLong()).isPositive();
+      assertThat(stored.path("tokens").path("input").asLong()).isPositive();
+      assertThat(stored.path("tokens").path("source").asString()).isEqualTo("ESTIMATED");
+    }
+
+    @Test
+    void anUpstreamThatDoesNotAnswerInTimeEndsWithA504ErrorEvent() {
+      String user = "user-" + USERS.incrementAndGet();
+      String key = api.newUser(user);
+      provider.stall();
+
+      Sse.Streamed s = new Sse(port).chat(key, "stream please", null);
+
+      assertThat(s.names()).containsExactly("error");
+      assertThat(s.last().data().path("status").asInt()).isEqualTo(504);
+      JsonNode stored = awaitChatEvents(user, "error", 1).get(0);
+      assertThat(stored.path("tokens").path("input").asLong()).isPositive();
+    }
   }
 }

@@ -25,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/chat")
 class ChatController {
   private final ChatService chat;
+  private final ChatStreamService streams;
   private final SummaryService summaries;
   private final SessionStore sessions;
   private final PriceCatalog prices;
@@ -33,11 +34,13 @@ class ChatController {
 
   ChatController(
       ChatService chat,
+      ChatStreamService streams,
       SummaryService summaries,
       SessionStore sessions,
       PriceCatalog prices,
       ServerSettings settings) {
     this.chat = chat;
+    this.streams = streams;
     this.summaries = summaries;
     this.sessions = sessions;
     this.prices = prices;
@@ -45,16 +48,21 @@ class ChatController {
     this.anonymousChat = settings.anonymousChatEnabled();
   }
 
-  /** The body of {@code POST /api/chat}; without {@code sessionId} a new session starts. */
-  record ChatRequest(@Nullable String message, @Nullable String sessionId) {}
+  /**
+   * The body of {@code POST /api/chat}; without {@code sessionId} a new session starts. With {@code
+   * stream} true the answer is a {@code text/event-stream} (see {@link ChatStreamService}).
+   */
+  record ChatRequest(
+      @Nullable String message, @Nullable String sessionId, @Nullable Boolean stream) {}
 
   record ChatResponse(String response, String sessionId, String model, UsageView usage) {}
 
   record SummaryResponse(String summary, String sessionId, String model, UsageView usage) {}
 
+  /** A {@link ChatResponse}, or an {@code SseEmitter} when the request asks for a stream. */
   @PostMapping
-  ChatResponse chat(
-      @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @RequestBody ChatRequest request) {
+  @EmitterOrBody.Handles
+  Object chat(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, @RequestBody ChatRequest request) {
     allowed(caller);
     String message = request.message();
     if (message == null || message.isBlank()) {
@@ -71,6 +79,9 @@ class ChatController {
         fresh ? sessions.create(caller.subject()) : validSession(request.sessionId());
     ChatReply reply;
     try {
+      if (Boolean.TRUE.equals(request.stream())) {
+        return streams.stream(caller, sessionId, fresh, message);
+      }
       reply = chat.chat(caller, sessionId, message);
     } catch (RuntimeException e) {
       if (fresh) {

@@ -1,5 +1,7 @@
 package dev.tally.server.model;
 
+import dev.tally.core.TokenEstimator;
+import dev.tally.llm.JtokkitTokenEstimator;
 import dev.tally.server.ServerSettings;
 import java.util.Locale;
 import org.springframework.context.annotation.Bean;
@@ -17,11 +19,20 @@ class ChatModelConfiguration {
     return new TokenCounter();
   }
 
+  /**
+   * Counts the prompt and delivered text of streams that end without the provider's usage; the
+   * starter hands it to the tracker.
+   */
+  @Bean
+  TokenEstimator tokenEstimator() {
+    return JtokkitTokenEstimator.create();
+  }
+
   @Bean
   ChatModel chatModel(ServerSettings settings, TokenCounter tokens, JsonMapper json) {
     ServerSettings.Model model = settings.model();
     return switch (model.provider().toLowerCase(Locale.ROOT)) {
-      case "echo" -> new EchoChatModel(model.echo().name(), tokens);
+      case "echo" -> new EchoChatModel(model.echo().name(), tokens, model.echo().streamDelay());
       case "openai" -> {
         ServerSettings.OpenAi openai = model.openai();
         yield new OpenAiCompatibleChatModel(

@@ -1,7 +1,11 @@
 package dev.tally.server.model;
 
 import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageStream;
+import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A local, deterministic model that answers with the last message. It needs no API key, so the
@@ -13,12 +17,24 @@ public final class EchoChatModel implements ChatModel {
   /** Longest quote of a message in a summary, in characters. */
   static final int QUOTE_LENGTH = 60;
 
+  /** A word with the spaces before it: the pieces of a streamed answer. */
+  private static final Pattern WORD = Pattern.compile("\\s*\\S+");
+
   private final String name;
   private final TokenCounter tokens;
+  private final Duration streamDelay;
 
   public EchoChatModel(String name, TokenCounter tokens) {
+    this(name, tokens, Duration.ZERO);
+  }
+
+  /**
+   * @param streamDelay the pause before each word of a streamed answer
+   */
+  public EchoChatModel(String name, TokenCounter tokens, Duration streamDelay) {
     this.name = name;
     this.tokens = tokens;
+    this.streamDelay = streamDelay;
   }
 
   @Override
@@ -35,6 +51,35 @@ public final class EchoChatModel implements ChatModel {
   public ChatCompletion complete(List<ChatMessage> messages) {
     String last = messages.isEmpty() ? "" : messages.get(messages.size() - 1).content();
     return completion(messages, "Echo: " + last);
+  }
+
+  /**
+   * Streams the answer of {@link #complete} word by word, pausing {@code stream-delay} before each.
+   * It reports no usage: the stream counts the prompt and the delivered words with the same
+   * tokenizer, so a streamed echo is {@code ESTIMATED} like a plain one, with the same counts.
+   */
+  @Override
+  public String stream(List<ChatMessage> messages, UsageStream usage, ChatDeltas deltas) {
+    usage.model(name);
+    String answer = complete(messages).text();
+    Matcher words = WORD.matcher(answer);
+    while (words.find()) {
+      pause();
+      deltas.delta(words.group());
+    }
+    return name;
+  }
+
+  private void pause() {
+    if (streamDelay.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(streamDelay.toMillis(), streamDelay.toNanosPart() % 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChatModelException("interrupted while streaming", e);
+    }
   }
 
   /**

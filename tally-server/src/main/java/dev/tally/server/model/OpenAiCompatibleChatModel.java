@@ -2,17 +2,25 @@ package dev.tally.server.model;
 
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageSource;
+import dev.tally.core.UsageStream;
+import dev.tally.llm.OpenAiChatStreamAdapter;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -25,11 +33,21 @@ import tools.jackson.databind.json.JsonMapper;
  * mapped to disjoint categories with {@link TokenUsage#fromInclusive}. A response without usage is
  * counted locally and marked {@code ESTIMATED}, never zero.
  *
+ * <p>A stream ({@link #stream}) always asks for {@code stream_options.include_usage}, so the
+ * provider's last chunk carries the usage ({@code REPORTED}, with cached and reasoning tokens);
+ * without that chunk (a provider that ignores the option, a cut stream) the stream estimates the
+ * prompt plus the delivered output. When the receiver of the deltas gives up, the upstream response
+ * body is closed, which cancels the upstream call.
+ *
  * <p>A non-2xx answer, an unreadable body or a connection failure throws {@link
  * ChatModelException}; no answer within the timeout throws {@link ChatModelTimeoutException}.
  */
 public final class OpenAiCompatibleChatModel implements ChatModel {
   private static final int MAX_ERROR_BODY = 300;
+
+  /** The model a chunk names; the adapter records it on the stream, this is for the client. */
+  private static final Pattern MODEL =
+      Pattern.compile("^data:\\s*\\{.*?\"model\"\\s*:\\s*\"([^\"]{1,200})\"");
 
   private final HttpClient http;
   private final JsonMapper json;
@@ -72,27 +90,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
 
   @Override
   public ChatCompletion complete(List<ChatMessage> messages) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(requestBody(messages)));
-    if (apiKey != null) {
-      request.header("Authorization", "Bearer " + apiKey);
-    }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
-      throw new ChatModelTimeoutException(
-          "model provider did not answer within " + timeout.toMillis() + " ms", e);
-    } catch (IOException e) {
-      throw new ChatModelException("model provider could not be reached: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ChatModelException("interrupted while waiting for the model provider", e);
-    }
+    HttpResponse<String> response =
+        send(request(messages, false, "application/json"), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
       throw new ChatModelException(
           "model provider answered HTTP "
@@ -103,7 +102,83 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     return parse(response.body(), messages);
   }
 
-  private String requestBody(List<ChatMessage> messages) {
+  @Override
+  public String stream(List<ChatMessage> messages, UsageStream usage, ChatDeltas deltas) {
+    usage.model(model);
+    HttpResponse<InputStream> response =
+        send(
+            request(messages, true, "text/event-stream"),
+            HttpResponse.BodyHandlers.ofInputStream());
+    // Closing the body (on every way out, including a receiver that gives up) cancels the call.
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      if (response.statusCode() / 100 != 2) {
+        char[] head = new char[MAX_ERROR_BODY];
+        int n = lines.read(head);
+        throw new ChatModelException(
+            "model provider answered HTTP "
+                + response.statusCode()
+                + ": "
+                + excerpt(n <= 0 ? "" : new String(head, 0, n)));
+      }
+      OpenAiChatStreamAdapter adapter = new OpenAiChatStreamAdapter(usage);
+      @Nullable String answeredBy = null;
+      String line;
+      while (!adapter.isDone() && adapter.error() == null && (line = lines.readLine()) != null) {
+        if (answeredBy == null) {
+          Matcher m = MODEL.matcher(line);
+          answeredBy = m.find() ? m.group(1) : null;
+        }
+        relay(adapter.line(line), deltas);
+      }
+      relay(adapter.end(), deltas);
+      if (adapter.error() != null) {
+        throw new ChatModelException(
+            "model provider failed during the stream: " + adapter.error().message());
+      }
+      if (!adapter.isDone()) {
+        throw new ChatModelException("model provider ended the stream before [DONE]");
+      }
+      return answeredBy == null ? model : answeredBy;
+    } catch (IOException e) {
+      throw new ChatModelException("model provider stream broke: " + e.getMessage(), e);
+    }
+  }
+
+  private static void relay(@Nullable String text, ChatDeltas deltas) {
+    if (text != null && !text.isEmpty()) {
+      deltas.delta(text);
+    }
+  }
+
+  private HttpRequest request(List<ChatMessage> messages, boolean stream, String accept) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("Accept", accept)
+            .POST(HttpRequest.BodyPublishers.ofString(requestBody(messages, stream)));
+    if (apiKey != null) {
+      request.header("Authorization", "Bearer " + apiKey);
+    }
+    return request.build();
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+    try {
+      return http.send(request, body);
+    } catch (HttpTimeoutException e) {
+      throw new ChatModelTimeoutException(
+          "model provider did not answer within " + timeout.toMillis() + " ms", e);
+    } catch (IOException e) {
+      throw new ChatModelException("model provider could not be reached: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChatModelException("interrupted while waiting for the model provider", e);
+    }
+  }
+
+  private String requestBody(List<ChatMessage> messages, boolean stream) {
     List<Map<String, String>> wire = new ArrayList<>(messages.size());
     for (ChatMessage m : messages) {
       wire.add(Map.of("role", m.role(), "content", m.content()));
@@ -111,6 +186,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("model", model);
     body.put("messages", wire);
+    if (stream) {
+      body.put("stream", true);
+      body.put("stream_options", Map.of("include_usage", true));
+    }
     return json.writeValueAsString(body);
   }
 

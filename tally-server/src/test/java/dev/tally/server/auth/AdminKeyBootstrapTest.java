@@ -83,7 +83,8 @@ class AdminKeyBootstrapTest {
             "echo",
             new ServerSettings.Echo(
                 "echo",
-                new ServerSettings.DemoPrice(true, BigDecimal.ONE, BigDecimal.valueOf(2), "USD")),
+                new ServerSettings.DemoPrice(true, BigDecimal.ONE, BigDecimal.valueOf(2), "USD"),
+                Duration.ZERO),
             new ServerSettings.OpenAi(
                 "http://localhost",
                 null,

@@ -141,11 +141,14 @@ class PriceCatalogFileTest {
         new ServerSettings.DemoPrice(false, new BigDecimal("1"), new BigDecimal("2"), "USD");
 
     PriceCatalog withDemo =
-        PricingConfiguration.withEchoDemoPrice(catalog, new ServerSettings.Echo("echo", on));
+        PricingConfiguration.withEchoDemoPrice(
+            catalog, new ServerSettings.Echo("echo", on, Duration.ZERO));
     PriceCatalog without =
-        PricingConfiguration.withEchoDemoPrice(catalog, new ServerSettings.Echo("echo", off));
+        PricingConfiguration.withEchoDemoPrice(
+            catalog, new ServerSettings.Echo("echo", off, Duration.ZERO));
     PriceCatalog alreadyPriced =
-        PricingConfiguration.withEchoDemoPrice(catalog, new ServerSettings.Echo("gpt-x-mini", on));
+        PricingConfiguration.withEchoDemoPrice(
+            catalog, new ServerSettings.Echo("gpt-x-mini", on, Duration.ZERO));
 
     assertThat(withDemo.cost("echo", Instant.now(), MILLION_IN_MILLION_OUT).orElseThrow().amount())
         .isEqualByComparingTo("3");
