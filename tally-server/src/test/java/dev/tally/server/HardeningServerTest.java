@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -165,8 +164,6 @@ class HardeningServerTest {
 
   @Nested
   class BodyLimit {
-    @Disabled(
-        "After the merge of the wave-2 branches the client sees a reset instead of the 413 in 3 of 3 attempts on a loaded 2-core machine (passed on its own branch); see the closing note of 2026-12-01")
     @Test
     void aChunkedBodyOverTheLimitIs413AfterLittleOfItIsRead() throws Exception {
       HttpResponse<String> r = sendOversized("POST", "/api/chat", 50L * 1024 * 1024);
@@ -179,8 +176,6 @@ class HardeningServerTest {
           .doesNotContainPattern(JAVA_NAME);
     }
 
-    @Disabled(
-        "After the merge of the wave-2 branches the client sees a reset instead of the 413 in 3 of 3 attempts on a loaded 2-core machine (passed on its own branch); see the closing note of 2026-12-01")
     @Test
     void everyJsonEndpointHoldsAChunkedBodyToTheLimit() throws Exception {
       for (String[] endpoint :
