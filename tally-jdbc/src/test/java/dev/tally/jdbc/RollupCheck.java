@@ -120,7 +120,13 @@ abstract class RollupCheck {
     UsageReport fromAuto = store.report(auto);
     UsageReport fromRaw = store.report(raw);
 
-    boolean hourAligned = !unaligned && window != Window.MINUTE;
+    // The edges off the hour: an unaligned bound, and day or month starts off the hour.
+    List<Instant> offHourEdges = new ArrayList<>();
+    for (Instant bound : List.of(from, to)) {
+      if (bound.getEpochSecond() % 3600 != 0 || bound.getNano() != 0) {
+        offHourEdges.add(bound);
+      }
+    }
     if (window == Window.DAY || window == Window.MONTH) {
       for (var d = from.atZone(zone).toLocalDate(); ; d = d.plusDays(1)) {
         Instant start = d.atStartOfDay(zone).toInstant();
@@ -129,10 +135,11 @@ abstract class RollupCheck {
         }
         boolean edge = window == Window.DAY || d.getDayOfMonth() == 1;
         if (edge && start.isAfter(from) && start.getEpochSecond() % 3600 != 0) {
-          hourAligned = false;
+          offHourEdges.add(start);
         }
       }
     }
+    boolean hourAligned = offHourEdges.isEmpty() && window != Window.MINUTE;
     // Rollups answer every whole hour; raw rows only the hours an edge cuts (or everything, for
     // MINUTE windows and ranges without a whole hour inside).
     Instant firstWholeHour =
@@ -149,8 +156,20 @@ abstract class RollupCheck {
       long rawTime = 0;
       for (UsageReport.Span span : fromAuto.rawSpans()) {
         assertThat(Duration.between(span.start(), span.end())).isPositive();
-        assertThat(Duration.between(span.start(), span.end()))
-            .isLessThanOrEqualTo(Duration.ofHours(1));
+        assertThat(span.start()).isAfterOrEqualTo(from);
+        assertThat(span.end()).isBeforeOrEqualTo(to);
+        // Raw rows answer only hours an edge cuts; adjacent cut hours merge into one span.
+        for (Instant hour = span.start().truncatedTo(ChronoUnit.HOURS);
+            hour.isBefore(span.end());
+            hour = hour.plus(Duration.ofHours(1))) {
+          Instant h = hour;
+          assertThat(offHourEdges)
+              .as("an edge off the hour inside raw hour %s of span %s", h, span)
+              .anySatisfy(
+                  e ->
+                      assertThat(!e.isBefore(h) && e.isBefore(h.plus(Duration.ofHours(1))))
+                          .isTrue());
+        }
         rawTime += Duration.between(span.start(), span.end()).toNanos();
       }
       assertThat(rawTime).isLessThan(Duration.between(from, to).toNanos());

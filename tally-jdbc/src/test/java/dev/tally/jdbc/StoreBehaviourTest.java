@@ -395,9 +395,16 @@ abstract class StoreBehaviourTest {
     // The dashboard's range: whole hours back from "now", which is off the hour.
     Instant now = to.minus(Duration.ofMinutes(17));
     UsageQuery untilNow = UsageQuery.builder(from.plus(Duration.ofMinutes(43)), now).build();
+    // A bound off the hour in the hour before a Kolkata midnight (18:30 UTC): two adjacent cut
+    // hours, read as one raw span.
+    UsageQuery adjacentCuts =
+        UsageQuery.builder(Instant.parse("2026-03-01T17:10:00Z"), to)
+            .window(Window.DAY)
+            .zone(kolkata)
+            .build();
 
     // The truth, from raw events only.
-    for (UsageQuery q : List.of(kolkataDays, kathmanduDays, untilNow)) {
+    for (UsageQuery q : List.of(kolkataDays, kathmanduDays, untilNow, adjacentCuts)) {
       UsageQuery raw =
           new UsageQuery(
               q.from(),
@@ -436,6 +443,12 @@ abstract class StoreBehaviourTest {
         .containsExactly(
             new UsageReport.Span(from.plus(Duration.ofMinutes(43)), from.plus(Duration.ofHours(1))),
             new UsageReport.Span(to.minus(Duration.ofHours(1)), now));
+    assertThat(store.report(adjacentCuts).rawSpans())
+        .containsExactly(
+            new UsageReport.Span(
+                Instant.parse("2026-03-01T17:10:00Z"), Instant.parse("2026-03-01T19:00:00Z")),
+            new UsageReport.Span(
+                Instant.parse("2026-03-02T18:00:00Z"), Instant.parse("2026-03-02T19:00:00Z")));
 
     // Proof that whole hours come from rollups: without their raw rows the answer is unchanged.
     try (Connection c = DriverManager.getConnection(url);
