@@ -53,6 +53,68 @@ final class RawHttp {
     }
   }
 
+  /**
+   * Sends {@code head} (a request line and headers, ending in a blank line) and then {@code body}
+   * in 64 KB chunks, while another thread reads the response as it arrives, as curl does. A server
+   * that answers early and closes with the body unread resets the connection; the response has been
+   * read by then, so the reset ends the write and not the exchange.
+   */
+  static Reply sendChunked(int port, String head, InputStream body) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(30_000);
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      IOException[] readFailure = new IOException[1];
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  InputStream in = socket.getInputStream();
+                  byte[] buffer = new byte[8192];
+                  for (int n; (n = in.read(buffer)) >= 0; ) {
+                    synchronized (received) {
+                      received.write(buffer, 0, n);
+                    }
+                  }
+                } catch (IOException e) {
+                  readFailure[0] = e;
+                }
+              },
+              "raw-http-reader");
+      reader.setDaemon(true);
+      reader.start();
+      OutputStream out = socket.getOutputStream();
+      try {
+        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] chunk = new byte[64 * 1024];
+        for (int n; (n = body.read(chunk)) > 0; ) {
+          out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.write(chunk, 0, n);
+          out.write(CRLF);
+        }
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      } catch (IOException e) {
+        // The server stopped reading and closed: its answer is what the reader has.
+      }
+      reader.join(30_000);
+      byte[] raw;
+      synchronized (received) {
+        raw = received.toByteArray();
+      }
+      if (raw.length == 0 && readFailure[0] != null) {
+        throw new UncheckedIOException(readFailure[0]);
+      }
+      return parse(raw);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final byte[] CRLF = {'\r', '\n'};
+
   private static byte[] readAll(InputStream in) throws IOException {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];

@@ -23,30 +23,17 @@ final class ApiKeyFilter extends OncePerRequestFilter {
 
   private final ApiKeys keys;
   private final JsonMapper json;
-  private final long maxBodyBytes;
 
-  /**
-   * @param maxBodyBytes larger declared bodies are refused with 413 before anything reads them
-   */
-  ApiKeyFilter(ApiKeys keys, JsonMapper json, long maxBodyBytes) {
+  /** Bodies are held to their limit before this filter, by the web package's body limit filter. */
+  ApiKeyFilter(ApiKeys keys, JsonMapper json) {
     this.keys = keys;
     this.json = json;
-    this.maxBodyBytes = maxBodyBytes;
   }
 
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    long length = request.getContentLengthLong();
-    if (length > maxBodyBytes) {
-      reject(
-          request,
-          response,
-          HttpStatus.CONTENT_TOO_LARGE,
-          "request body is " + length + " bytes, at most " + maxBodyBytes + " are accepted");
-      return;
-    }
     String header = request.getHeader(HttpHeaders.AUTHORIZATION);
     Caller caller;
     if (header == null || header.isBlank()) {

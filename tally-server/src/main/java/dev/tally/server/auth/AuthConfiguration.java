@@ -1,7 +1,6 @@
 package dev.tally.server.auth;
 
 import dev.tally.server.ServerSettings;
-import dev.tally.server.web.HttpSettings;
 import java.time.Clock;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -40,13 +39,9 @@ class AuthConfiguration {
   }
 
   @Bean
-  FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(
-      ApiKeys keys, JsonMapper json, HttpSettings http) {
-    // A declared length over the limit is refused before the key is looked up; the body limit
-    // filter holds the bytes actually read to the same limit.
-    long maxBody = http.maxBodySize().toBytes();
+  FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(ApiKeys keys, JsonMapper json) {
     FilterRegistrationBean<ApiKeyFilter> registration =
-        new FilterRegistrationBean<>(new ApiKeyFilter(keys, json, maxBody));
+        new FilterRegistrationBean<>(new ApiKeyFilter(keys, json));
     registration.setName("apiKeyFilter");
     registration.setOrder(ORDER);
     registration.addUrlPatterns("/api/*");

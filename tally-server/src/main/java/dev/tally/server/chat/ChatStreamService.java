@@ -13,6 +13,7 @@ import dev.tally.server.model.ChatModelException;
 import dev.tally.server.model.ChatModelTimeoutException;
 import dev.tally.server.model.TokenCounter;
 import dev.tally.server.web.ApiException;
+import dev.tally.server.web.Problems;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -253,15 +254,8 @@ public class ChatStreamService implements DisposableBean {
     /** Ends a failed stream with an {@code error} event, unless the client is gone. */
     private void end(HttpStatus status, @Nullable String detail, @Nullable String budgetId) {
       keepHistory();
-      Map<String, Object> problem = new LinkedHashMap<>();
-      problem.put("type", "about:blank");
-      problem.put("title", status.getReasonPhrase());
-      problem.put("status", status.value());
-      problem.put(
-          "detail",
-          detail != null && status != HttpStatus.INTERNAL_SERVER_ERROR
-              ? detail
-              : "internal error; the server log has the details");
+      Map<String, Object> problem =
+          Problems.body(status, status == HttpStatus.INTERNAL_SERVER_ERROR ? null : detail, null);
       if (budgetId != null) {
         problem.put("budgetId", budgetId);
       }

@@ -19,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  * refuses any text naming Java internals (a package, a nested class, an exception) and answers the
  * status's plain description instead, so that no message from a library reaches a client.
  */
-final class Problems {
+public final class Problems {
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
   /** What a Java name looks like in a message: a known package, a nested class, an exception. */
@@ -87,7 +87,7 @@ final class Problems {
   }
 
   /** Writes a problem to a response nothing has been written to yet (filters, valves). */
-  static void write(
+  public static void write(
       HttpServletResponse response,
       JsonMapper json,
       HttpStatus status,
@@ -100,7 +100,7 @@ final class Problems {
   }
 
   /** The members of a problem, in the order Spring writes them. */
-  static Map<String, Object> body(
+  public static Map<String, Object> body(
       HttpStatus status, @Nullable String detail, @Nullable String instance) {
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", "about:blank");
