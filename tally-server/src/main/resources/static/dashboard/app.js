@@ -488,6 +488,7 @@ function renderEvents(page) {
       { text: formatInteger(e.tokens.cachedInput), num: true },
       { text: formatInteger(e.tokens.output), num: true },
       { text: formatInteger(e.tokens.reasoning), num: true },
+      { text: e.priced ? formatMoney(e.cost, e.currency) : 'unpriced', num: true },
       { text: formatDuration(e.durationMs), num: true },
       { text: e.errorType ? `${e.outcome} (${e.errorType})` : e.outcome, className: `outcome-${e.outcome}` },
     );

@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param model the model used, for example {@code gpt-4o-mini}
  * @param provider who served the model, for example {@code openai}
  * @param tokens token usage by category, with its source
+ * @param cost what it cost, or {@link Cost#unpriced()}: unknown, never zero
  * @param duration how long it took, never negative
  * @param outcome success, error or cancelled
  * @param error the error type and message when the outcome is {@link Outcome#ERROR}; optionally the
@@ -46,6 +47,7 @@ public record UsageEvent(
     @Nullable String model,
     @Nullable String provider,
     TokenUsage tokens,
+    Cost cost,
     Duration duration,
     Outcome outcome,
     @Nullable ErrorInfo error,
@@ -82,6 +84,9 @@ public record UsageEvent(
     optionalText("traceId", traceId);
     if (tokens == null) {
       throw new UsageValidationException("tokens", null, "must not be null");
+    }
+    if (cost == null) {
+      throw new UsageValidationException("cost", null, "must not be null; use Cost.unpriced()");
     }
     if (duration == null || duration.isNegative()) {
       throw new UsageValidationException("duration", duration, "must be >= 0");
@@ -123,6 +128,7 @@ public record UsageEvent(
     b.model = model;
     b.provider = provider;
     b.tokens = tokens;
+    b.cost = cost;
     b.duration = duration;
     b.outcome = outcome;
     b.error = error;
@@ -146,12 +152,38 @@ public record UsageEvent(
         model,
         provider,
         tokens,
+        cost,
         duration,
         outcome,
         error,
         attributes,
         traceId,
         newContent);
+  }
+
+  /**
+   * This event with another cost; used by pricing. The id stays, so a store that already holds the
+   * event keeps its first version.
+   */
+  public UsageEvent withCost(Cost newCost) {
+    return new UsageEvent(
+        id,
+        occurredAt,
+        operation,
+        subject,
+        userEmail,
+        sessionId,
+        tenant,
+        model,
+        provider,
+        tokens,
+        newCost,
+        duration,
+        outcome,
+        error,
+        attributes,
+        traceId,
+        content);
   }
 
   /** Whether the outcome is {@link Outcome#SUCCESS}. */
@@ -210,9 +242,9 @@ public record UsageEvent(
 
   /**
    * Builds a {@link UsageEvent}. Defaults: a UUIDv7 id, {@code occurredAt} now, subject {@link
-   * #ANONYMOUS}, {@link TokenUsage#missing()}, zero duration, {@link Outcome#SUCCESS}, no content.
-   * {@link #build()} validates every value and throws {@link UsageValidationException} naming the
-   * first field that breaks a rule.
+   * #ANONYMOUS}, {@link TokenUsage#missing()}, {@link Cost#unpriced()}, zero duration, {@link
+   * Outcome#SUCCESS}, no content. {@link #build()} validates every value and throws {@link
+   * UsageValidationException} naming the first field that breaks a rule.
    */
   public static final class Builder {
     private final Clock clock;
@@ -226,6 +258,7 @@ public record UsageEvent(
     private @Nullable String model;
     private @Nullable String provider;
     private TokenUsage tokens = TokenUsage.missing();
+    private Cost cost = Cost.unpriced();
     private Duration duration = Duration.ZERO;
     private Outcome outcome = Outcome.SUCCESS;
     private @Nullable ErrorInfo error;
@@ -289,6 +322,16 @@ public record UsageEvent(
 
     public Builder tokens(TokenUsage tokens) {
       this.tokens = tokens;
+      return this;
+    }
+
+    /**
+     * What the operation cost, when the caller knows it (a provider that bills per call); default
+     * {@link Cost#unpriced()}, which a pricing sink prices from its catalog. Attributes never set a
+     * cost.
+     */
+    public Builder cost(Cost cost) {
+      this.cost = cost;
       return this;
     }
 
@@ -367,6 +410,7 @@ public record UsageEvent(
           model,
           provider,
           tokens,
+          cost,
           duration,
           outcome,
           error,

@@ -176,6 +176,7 @@ class UsageEventValidationTest {
                     null,
                     null,
                     TokenUsage.missing(),
+                    Cost.unpriced(),
                     Duration.ZERO,
                     Outcome.SUCCESS,
                     new ErrorInfo("X", "boom"),

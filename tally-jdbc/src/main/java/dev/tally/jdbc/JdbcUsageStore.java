@@ -53,9 +53,10 @@ import org.jspecify.annotations.Nullable;
  *       every part has committed or failed) and never throws: failures complete the future
  *       exceptionally, with {@link UsageRejectedException} for data the schema will never take and
  *       any other exception for trouble worth retrying.
- *   <li><b>Never a silent zero.</b> Events without a cost attribute ({@code tally.cost}, with
- *       {@code tally.currency}) are stored as unpriced and counted as such; events with {@code
- *       MISSING} token usage are counted apart.
+ *   <li><b>Never a silent zero.</b> The cost columns come from the event's typed {@link
+ *       dev.tally.core.Cost}: an {@linkplain dev.tally.core.Cost#unpriced() unpriced} event is
+ *       stored with a NULL cost and counted as unpriced (an attribute never poses as a cost);
+ *       events with {@code MISSING} token usage are counted apart.
  * </ul>
  *
  * <p>On PostgreSQL a batch may be written by several writers at once ({@link Builder#writers}): the

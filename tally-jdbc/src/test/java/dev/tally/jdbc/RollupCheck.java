@@ -2,6 +2,7 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
@@ -103,6 +104,10 @@ abstract class RollupCheck {
       // An end off the hour, as the dashboard's "now".
       unaligned = true;
       to = to.plusSeconds(1 + r.nextInt(3599));
+    }
+    if (!from.isBefore(to)) {
+      // A short MINUTE range whose start moved past its end.
+      to = from.plus(Duration.ofMinutes(1 + r.nextInt(90)));
     }
     UsageQuery.Builder qb = UsageQuery.builder(from, to).window(window).zone(zone).groupBy(groupBy);
     filters.forEach(qb::filter);
@@ -232,14 +237,10 @@ abstract class RollupCheck {
       }
       int cost = r.nextInt(4);
       if (cost > 0) {
-        b.attribute(
-            "tally.cost",
-            BigDecimal.valueOf(r.nextInt(1_000_000_000), r.nextInt(10)).toPlainString());
-        if (cost == 2) {
-          b.attribute("tally.currency", "EUR");
-        } else {
-          b.attribute("tally.currency", "USD");
-        }
+        b.cost(
+            Cost.of(
+                BigDecimal.valueOf(r.nextInt(1_000_000_000), r.nextInt(10)),
+                cost == 2 ? "EUR" : "USD"));
       }
       events.add(b.build());
     }
@@ -354,11 +355,11 @@ abstract class RollupCheck {
       output += e.tokens().output();
       reasoning += e.tokens().reasoning();
       tokensMissing += e.tokens().isKnown() ? 0 : 1;
-      String c = e.attributes().get("tally.cost");
+      BigDecimal c = e.cost().amount();
       if (c == null) {
         unpriced++;
       } else {
-        cost.merge(e.attributes().get("tally.currency"), new BigDecimal(c), BigDecimal::add);
+        cost.merge(e.cost().currency(), c, BigDecimal::add);
       }
       durations.add(e.duration().toNanos());
       durationSumUs += e.duration().toNanos() / 1000;

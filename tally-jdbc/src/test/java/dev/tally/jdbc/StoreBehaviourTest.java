@@ -3,6 +3,7 @@ package dev.tally.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
@@ -116,28 +117,56 @@ abstract class StoreBehaviourTest {
     export(
         store,
         List.of(
-            event("c1", at)
-                .attribute("tally.cost", "0.0125")
-                .attribute("tally.currency", "USD")
-                .build(),
-            event("c2", at)
-                .attribute("tally.cost", "1.5")
-                .attribute("tally.currency", "usd")
-                .build(),
-            event("c3", at).attribute("tally.cost", "2").attribute("tally.currency", "EUR").build(),
+            event("c1", at).cost(Cost.of(new BigDecimal("0.0125"), "USD", "v1")).build(),
+            event("c2", at).cost(Cost.of(new BigDecimal("1.5"), "usd")).build(),
+            event("c3", at).cost(Cost.of(new BigDecimal("2"), "EUR")).build(),
             event("c4", at).build(),
-            event("c5", at).attribute("tally.cost", "not-a-number").build(),
-            event("c6", at).attribute("tally.cost", "0.1").build()));
+            // More than the cost column holds: stored unpriced, the usage is kept.
+            event("c5", at).cost(Cost.of(new BigDecimal("1E+12"), "USD")).build()));
 
     UsageMeasures m = totals().rows().get(0).measures();
 
-    assertThat(m.requests()).isEqualTo(6);
+    assertThat(m.requests()).isEqualTo(5);
     assertThat(m.unpriced()).isEqualTo(2);
     assertThat(m.cost())
         .containsExactly(
-            new Money(new BigDecimal("2"), "EUR"),
-            new Money(new BigDecimal("1.5125"), "USD"),
-            new Money(new BigDecimal("0.1"), "XXX"));
+            new Money(new BigDecimal("2"), "EUR"), new Money(new BigDecimal("1.5125"), "USD"));
+    assertThat(
+            store
+                .events(EventQuery.builder(TestEvents.T0, TestEvents.T0.plusSeconds(60)).build())
+                .events())
+        .extracting(UsageEvent::cost)
+        .containsExactlyInAnyOrder(
+            Cost.of(new BigDecimal("0.0125"), "USD", "v1"),
+            Cost.of(new BigDecimal("1.5"), "USD"),
+            Cost.of(new BigDecimal("2"), "EUR"),
+            Cost.unpriced(),
+            Cost.unpriced());
+  }
+
+  @Test
+  void anAttributeNamedTallyCostNeverPosesAsACost() throws Exception {
+    Instant at = TestEvents.T0.plusSeconds(10);
+    export(
+        store,
+        List.of(
+            event("forged", at)
+                .attribute("tally.cost", "5")
+                .attribute("tally.currency", "USD")
+                .attribute("tally.price_version", "forged")
+                .build()));
+
+    UsageMeasures m = totals().rows().get(0).measures();
+
+    assertThat(m.unpriced()).isEqualTo(1);
+    assertThat(m.cost()).isEmpty();
+    UsageEvent back =
+        store
+            .events(EventQuery.builder(TestEvents.T0, TestEvents.T0.plusSeconds(60)).build())
+            .events()
+            .get(0);
+    assertThat(back.cost()).isEqualTo(Cost.unpriced());
+    assertThat(back.attributes()).containsEntry("tally.cost", "5");
   }
 
   @Test
@@ -377,8 +406,7 @@ abstract class StoreBehaviourTest {
               .model(i % 3 == 0 ? null : "m" + (i % 2))
               .duration(Duration.ofMillis(1 + (i * 37L) % 5000))
               .tokens(TokenUsage.builder(UsageSource.REPORTED).input(i).output(2L * i).build())
-              .attribute("tally.cost", "0.00" + (i % 10))
-              .attribute("tally.currency", "USD")
+              .cost(Cost.of(new BigDecimal("0.00" + (i % 10)), "USD"))
               .build());
     }
     export(store, events);

@@ -1,10 +1,12 @@
 package dev.tally.jdbc;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -54,14 +56,8 @@ final class TestEvents {
         b.failure(new ErrorInfo("java.io.IOException", "boom " + i));
       }
       if (r.nextInt(3) != 0) {
-        b.attribute("tally.cost", "0.00" + r.nextInt(100000));
-        if (r.nextBoolean()) {
-          b.attribute("tally.currency", "USD");
-        } else if (r.nextInt(4) == 0) {
-          b.attribute("tally.currency", "EUR");
-        } else {
-          b.attribute("tally.currency", "USD");
-        }
+        String currency = r.nextBoolean() || r.nextInt(4) != 0 ? "USD" : "EUR";
+        b.cost(Cost.of(new BigDecimal("0.00" + r.nextInt(100000)), currency));
       }
       if (r.nextInt(10) == 0) {
         b.content(ContentSummary.of("question " + i, "answer " + i));

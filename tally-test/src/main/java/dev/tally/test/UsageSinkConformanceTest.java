@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.StreamDetails;
@@ -13,6 +14,7 @@ import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
 import dev.tally.core.UsageSource;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -55,9 +57,10 @@ import org.junit.jupiter.api.Timeout;
  * }</pre>
  *
  * <p>What is checked: an empty batch succeeds and stores nothing; every field survives the round
- * trip; an id is stored once however often and however it arrives (repeated batches, duplicates in
- * one batch, overlapping replays, concurrent exports); large batches work; flush completes; and
- * after shutdown an export neither throws nor hangs but fails its future.
+ * trip, the typed cost included (and an attribute named {@code tally.cost} stays an attribute); an
+ * id is stored once however often and however it arrives (repeated batches, duplicates in one
+ * batch, overlapping replays, concurrent exports); large batches work; flush completes; and after
+ * shutdown an export neither throws nor hangs but fails its future.
  *
  * <p>Tolerances, so that real stores pass: {@code occurredAt} is compared at millisecond precision,
  * since stores may truncate it; {@code inputText} and {@code outputText} may read back as null, for
@@ -83,6 +86,15 @@ public abstract class UsageSinkConformanceTest {
 
   /** Optional hook after each test, e.g. to drop tables; default does nothing. */
   protected void cleanUp(UsageSink sink) throws Exception {}
+
+  /**
+   * What the sink is expected to store for an exported event; default the event itself. A decorator
+   * that changes events on purpose says how here, for example a pricing sink returns the event
+   * priced by its catalog, so the round trip still checks every field.
+   */
+  protected UsageEvent expectedStored(UsageEvent exported) {
+    return exported;
+  }
 
   /** Creates the sink for the next check. */
   @BeforeEach
@@ -136,9 +148,9 @@ public abstract class UsageSinkConformanceTest {
         .as("stored events by id")
         .containsOnlyKeys(rich.id(), minimal.id(), cancelled.id());
     SoftAssertions softly = new SoftAssertions();
-    assertSameFields(softly, rich, stored.get(rich.id()));
-    assertSameFields(softly, minimal, stored.get(minimal.id()));
-    assertSameFields(softly, cancelled, stored.get(cancelled.id()));
+    assertSameFields(softly, expectedStored(rich), stored.get(rich.id()));
+    assertSameFields(softly, expectedStored(minimal), stored.get(minimal.id()));
+    assertSameFields(softly, expectedStored(cancelled), stored.get(cancelled.id()));
     softly.assertAll();
   }
 
@@ -323,6 +335,7 @@ public abstract class UsageSinkConformanceTest {
         .subject("user-7")
         .model("gpt-4o-mini")
         .tokens(TokenUsage.estimated(42, 17))
+        .cost(Cost.of(new BigDecimal("0.0003"), "EUR"))
         .duration(Duration.ofMillis(830))
         .cancelled()
         .attributes(
@@ -354,6 +367,7 @@ public abstract class UsageSinkConformanceTest {
                 .output(450)
                 .reasoning(128)
                 .build())
+        .cost(Cost.of(new BigDecimal("0.01234500"), "USD", "conformance-2026-01"))
         .duration(Duration.ofMillis(1_234))
         .failure(
             new ErrorInfo(
@@ -362,6 +376,8 @@ public abstract class UsageSinkConformanceTest {
         .attribute("route", "/v1/chat/{id}")
         .attribute("region", "eu-west-1")
         .attribute("note", "caf\u00e9 \u2615 100%")
+        // Not a cost: an ordinary attribute, stored as one.
+        .attribute("tally.cost", "99")
         .traceId("4bf92f3577b34da6a3ce929d0e0e4736")
         .content(ContentSummary.of("What is the weather in Lisbon?", "Sunny, 24 \u00b0C."))
         .build();
@@ -395,6 +411,7 @@ public abstract class UsageSinkConformanceTest {
     check(softly, id, "tokens.output", expected, found, e -> e.tokens().output());
     check(softly, id, "tokens.reasoning", expected, found, e -> e.tokens().reasoning());
     check(softly, id, "tokens.source", expected, found, e -> e.tokens().source());
+    check(softly, id, "cost", expected, found, UsageEvent::cost);
     check(softly, id, "duration", expected, found, UsageEvent::duration);
     check(softly, id, "outcome", expected, found, UsageEvent::outcome);
     check(softly, id, "error", expected, found, UsageEvent::error);

@@ -1,12 +1,14 @@
 package dev.tally.benchmarks.jdbc;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -55,9 +57,8 @@ final class BenchmarkEvents {
         .attribute("region", "eu-west-1")
         .attribute("plan", "pro-annual")
         .attribute("note", NOTE.substring(0, 240 + r.nextInt(NOTE.length() - 240)))
-        .attribute("tally.cost", "0.00" + (1000 + r.nextInt(90000)))
-        .attribute("tally.currency", "USD")
-        .attribute("tally.price_version", "openai-2026-10-01")
+        .cost(
+            Cost.of(new BigDecimal("0.00" + (1000 + r.nextInt(90000))), "USD", "openai-2026-10-01"))
         .traceId(Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong()))
         .content(ContentSummary.lengths(200 + r.nextInt(2000), 100 + r.nextInt(4000)))
         .build();
@@ -71,8 +72,7 @@ final class BenchmarkEvents {
         .model(r.nextBoolean() ? "model-a" : "model-b")
         .tokens(TokenUsage.reported(100 + r.nextInt(2000), 20 + r.nextInt(800)))
         .duration(Duration.ofMillis(50 + r.nextInt(5000)))
-        .attribute("tally.cost", "0.00" + (100 + r.nextInt(9000)))
-        .attribute("tally.currency", "USD")
+        .cost(Cost.of(new BigDecimal("0.00" + (100 + r.nextInt(9000))), "USD"))
         .build();
   }
 

@@ -1,6 +1,7 @@
 package dev.tally.core.internal;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
@@ -11,6 +12,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,11 +23,21 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Binary form of a batch of events, used by the spool and the dead-letter file. A version byte
- * leads each batch so a later release can still read an older spool.
+ * Binary form of a batch of events, used by the spool, the journal and the dead-letter file. A
+ * version byte leads each batch so a later release can still read an older spool.
+ *
+ * <p>Versions: {@code 1} is the event without a cost. {@code 2} (written now) appends the typed
+ * {@link Cost} to each event, after the content: three nullable strings, amount ({@link
+ * BigDecimal#toString()}), currency and price version, all null when unpriced. A version 1 event
+ * decodes as {@link Cost#unpriced()} with its attributes unchanged (an attribute named {@code
+ * tally.cost} stays an attribute); the pricing sink prices it on delivery like any new event.
  */
 public final class EventCodec {
-  static final byte VERSION = 1;
+  /** The version this codec writes. */
+  static final byte VERSION = 2;
+
+  /** The first version, without a cost; still read. */
+  static final byte VERSION_1 = 1;
 
   private EventCodec() {}
 
@@ -50,7 +62,7 @@ public final class EventCodec {
     DataInputStream in =
         new DataInputStream(new java.io.ByteArrayInputStream(data, offset, length));
     byte version = in.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_1) {
       throw new IOException("unknown spool batch version " + version);
     }
     int count = in.readInt();
@@ -60,7 +72,7 @@ public final class EventCodec {
     List<UsageEvent> events = new ArrayList<>(count);
     try {
       for (int i = 0; i < count; i++) {
-        events.add(read(in));
+        events.add(read(in, version));
       }
     } catch (RuntimeException invalid) {
       throw new IOException("undecodable event: " + invalid.getMessage(), invalid);
@@ -105,9 +117,14 @@ public final class EventCodec {
     out.writeInt(c.outputLength());
     writeString(out, c.inputText());
     writeString(out, c.outputText());
+    Cost cost = e.cost();
+    BigDecimal amount = cost.amount();
+    writeString(out, amount == null ? null : amount.toString());
+    writeString(out, cost.currency());
+    writeString(out, cost.priceVersion());
   }
 
-  private static UsageEvent read(DataInputStream in) throws IOException {
+  private static UsageEvent read(DataInputStream in, byte version) throws IOException {
     String id = requireString(in);
     Instant occurredAt = Instant.ofEpochSecond(in.readLong(), in.readInt());
     String operation = requireString(in);
@@ -137,6 +154,13 @@ public final class EventCodec {
     String traceId = readString(in);
     ContentSummary content =
         new ContentSummary(in.readInt(), in.readInt(), readString(in), readString(in));
+    Cost cost = Cost.unpriced();
+    if (version >= 2) {
+      String amount = readString(in);
+      String currency = readString(in);
+      String priceVersion = readString(in);
+      cost = new Cost(amount == null ? null : new BigDecimal(amount), currency, priceVersion);
+    }
     return new UsageEvent(
         id,
         occurredAt,
@@ -148,6 +172,7 @@ public final class EventCodec {
         model,
         provider,
         tokens,
+        cost,
         duration,
         outcome,
         errorType == null ? null : new ErrorInfo(errorType, errorMessage),

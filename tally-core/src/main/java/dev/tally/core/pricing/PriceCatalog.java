@@ -1,5 +1,6 @@
 package dev.tally.core.pricing;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -67,12 +68,13 @@ public final class PriceCatalog {
   }
 
   /**
-   * The cost of {@code tokens} on {@code model} at {@code at}; empty when the model has no price
-   * then, or the usage is {@link dev.tally.core.UsageSource#MISSING} — unpriced, never zero.
+   * The cost of {@code tokens} on {@code model} at {@code at}, with this catalog's version; {@link
+   * Cost#unpriced()} when the model has no price then, or the usage is {@link
+   * dev.tally.core.UsageSource#MISSING} — unpriced, never zero.
    */
-  public Optional<Cost> cost(@Nullable String model, Instant at, TokenUsage tokens) {
+  public Cost cost(@Nullable String model, Instant at, TokenUsage tokens) {
     if (!tokens.isKnown()) {
-      return Optional.empty();
+      return Cost.unpriced();
     }
     return priceFor(model, at)
         .map(
@@ -93,7 +95,8 @@ public final class PriceCatalog {
                   perMillion
                       .divide(MILLION, MathContext.DECIMAL128)
                       .setScale(SCALE, RoundingMode.HALF_EVEN);
-              return new Cost(amount, p.currency(), version);
-            });
+              return Cost.of(amount, p.currency(), version);
+            })
+        .orElse(Cost.unpriced());
   }
 }

@@ -2,6 +2,7 @@ package dev.tally.core.pricing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
@@ -12,7 +13,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -36,53 +37,62 @@ class NoSilentZeroCostTest {
   @Test
   void aZeroPricedModelGetsAnExplicitZeroWithItsPriceVersion() {
     UsageEvent priced =
-        PricingSink.price(event("free", TokenUsage.reported(100, 50), Map.of()), catalog);
+        PricingSink.price(event("free", TokenUsage.reported(100, 50), Cost.unpriced()), catalog);
 
-    assertThat(priced.attributes())
-        .containsEntry(Cost.AMOUNT_ATTRIBUTE, "0.00000000")
-        .containsEntry(Cost.CURRENCY_ATTRIBUTE, "USD")
-        .containsEntry(Cost.VERSION_ATTRIBUTE, "v7");
+    assertThat(priced.cost()).isEqualTo(Cost.of(new BigDecimal("0E-8"), "USD", "v7"));
+    assertThat(priced.cost().amount()).isEqualByComparingTo("0");
   }
 
   @Test
   void anUnknownModelIsLeftUnpricedNotZero() {
     UsageEvent priced =
-        PricingSink.price(event("unknown", TokenUsage.reported(100, 50), Map.of()), catalog);
+        PricingSink.price(event("unknown", TokenUsage.reported(100, 50), Cost.unpriced()), catalog);
 
-    assertThat(priced.attributes()).doesNotContainKey(Cost.AMOUNT_ATTRIBUTE);
+    assertThat(priced.cost()).isEqualTo(Cost.unpriced());
   }
 
   @Test
   void aCallerSuppliedZeroWithoutPriceVersionIsRepricedFromTheCatalog() {
     UsageEvent zero =
-        event(
-            "paid",
-            TokenUsage.reported(1_000_000, 0),
-            Map.of(Cost.AMOUNT_ATTRIBUTE, "0", Cost.CURRENCY_ATTRIBUTE, "USD"));
+        event("paid", TokenUsage.reported(1_000_000, 0), Cost.of(BigDecimal.ZERO, "USD"));
 
     UsageEvent priced = PricingSink.price(zero, catalog);
 
-    assertThat(priced.attributes())
-        .containsEntry(Cost.AMOUNT_ATTRIBUTE, "1.00000000")
-        .containsEntry(Cost.VERSION_ATTRIBUTE, "v7");
+    assertThat(priced.cost()).isEqualTo(Cost.of(new BigDecimal("1.00000000"), "USD", "v7"));
   }
 
   @Test
   void aCallerSuppliedZeroOnAnUnknownModelBecomesUnpriced() {
     UsageEvent zero =
-        event("unknown", TokenUsage.estimated(10, 10), Map.of(Cost.AMOUNT_ATTRIBUTE, "0.00"));
+        event("unknown", TokenUsage.estimated(10, 10), Cost.of(new BigDecimal("0.00"), "USD"));
 
-    assertThat(PricingSink.price(zero, catalog).attributes())
-        .doesNotContainKey(Cost.AMOUNT_ATTRIBUTE);
+    assertThat(PricingSink.price(zero, catalog).cost()).isEqualTo(Cost.unpriced());
   }
 
   @Test
   void aCallerSuppliedNonZeroCostIsKept() {
     UsageEvent given =
-        event("paid", TokenUsage.reported(10, 10), Map.of(Cost.AMOUNT_ATTRIBUTE, "0.5"));
+        event("paid", TokenUsage.reported(10, 10), Cost.of(new BigDecimal("0.5"), "USD"));
 
-    assertThat(PricingSink.price(given, catalog).attributes())
-        .containsEntry(Cost.AMOUNT_ATTRIBUTE, "0.5");
+    assertThat(PricingSink.price(given, catalog)).isSameAs(given);
+  }
+
+  @Test
+  void anAttributeNamedLikeTheOldCostAttributesIsNeverACost() {
+    UsageEvent posing =
+        UsageEvent.builder("chat")
+            .occurredAt(AT)
+            .model("unknown")
+            .tokens(TokenUsage.reported(10, 10))
+            .attribute("tally.cost", "0")
+            .attribute("tally.currency", "USD")
+            .attribute("tally.price_version", "forged")
+            .build();
+
+    UsageEvent priced = PricingSink.price(posing, catalog);
+
+    assertThat(priced.cost()).isEqualTo(Cost.unpriced());
+    assertThat(priced.attributes()).containsEntry("tally.cost", "0");
   }
 
   @Test
@@ -97,17 +107,23 @@ class NoSilentZeroCostTest {
             TokenUsage.reported(1, 0),
             TokenUsage.estimated(0, 3),
             TokenUsage.builder(UsageSource.REPORTED).cachedInput(5).reasoning(2).build());
-    List<Map<String, String>> given =
+    List<Cost> given =
         List.of(
-            Map.of(),
-            Map.of(Cost.AMOUNT_ATTRIBUTE, "0"),
-            Map.of(Cost.AMOUNT_ATTRIBUTE, "0.000", Cost.CURRENCY_ATTRIBUTE, "EUR"),
-            Map.of(Cost.AMOUNT_ATTRIBUTE, "0", Cost.VERSION_ATTRIBUTE, "caller-v1"),
-            Map.of(Cost.AMOUNT_ATTRIBUTE, "0.25"));
+            Cost.unpriced(),
+            Cost.of(BigDecimal.ZERO, "USD"),
+            Cost.of(new BigDecimal("0.000"), "EUR"),
+            Cost.of(BigDecimal.ZERO, "USD", "caller-v1"),
+            Cost.of(new BigDecimal("0.25"), "USD"));
     for (String model : models) {
       for (TokenUsage usage : usages) {
-        for (Map<String, String> attributes : given) {
-          events.add(event(model, usage, attributes));
+        for (Cost cost : given) {
+          events.add(event(model, usage, cost));
+          // An attribute that looks like a cost changes nothing.
+          events.add(
+              event(model, usage, cost).toBuilder()
+                  .id(UUID.randomUUID().toString())
+                  .attribute("tally.cost", "0")
+                  .build());
         }
       }
     }
@@ -118,30 +134,32 @@ class NoSilentZeroCostTest {
       stream.prompt("a prompt").delivered("some delivered text").cancel();
     }
 
+    int priced0 = 0;
+    int unpriced = 0;
     for (UsageEvent event : events) {
       UsageEvent priced = PricingSink.price(event, catalog);
-      String amount = priced.attributes().get(Cost.AMOUNT_ATTRIBUTE);
-      boolean zero = amount != null && new BigDecimal(amount).signum() == 0;
+      Cost cost = priced.cost();
+      BigDecimal amount = cost.amount();
+      boolean zero = amount != null && amount.signum() == 0;
       if (priced.tokens().total() > 0 && zero) {
-        assertThat(priced.attributes())
+        priced0++;
+        assertThat(cost.priceVersion())
             .as("tokens %s, cost 0 of model %s", priced.tokens(), priced.model())
-            .containsKey(Cost.VERSION_ATTRIBUTE);
+            .isNotNull();
       }
-      if (priced.tokens().total() > 0 && amount == null) {
+      if (priced.tokens().total() > 0 && !cost.isPriced()) {
+        unpriced++;
         assertThat(priced.model())
             .as("unpriced although the catalog prices it")
             .isNotIn("paid", "free");
       }
     }
+    // The checks above ran on both kinds of event, not on none.
+    assertThat(priced0).as("events with tokens priced at an explicit zero").isPositive();
+    assertThat(unpriced).as("events with tokens left unpriced").isPositive();
   }
 
-  private static UsageEvent event(
-      @Nullable String model, TokenUsage tokens, Map<String, String> attributes) {
-    return UsageEvent.builder("chat")
-        .occurredAt(AT)
-        .model(model)
-        .tokens(tokens)
-        .attributes(attributes)
-        .build();
+  private static UsageEvent event(@Nullable String model, TokenUsage tokens, Cost cost) {
+    return UsageEvent.builder("chat").occurredAt(AT).model(model).tokens(tokens).cost(cost).build();
   }
 }

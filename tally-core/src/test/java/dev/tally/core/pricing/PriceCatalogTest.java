@@ -3,6 +3,7 @@ package dev.tally.core.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
@@ -36,7 +37,7 @@ class PriceCatalogTest {
   void costIsExactPerCategory() {
     TokenUsage usage = new TokenUsage(1_000, 2_000, 0, 500, 0, UsageSource.REPORTED);
 
-    Cost cost = catalog.cost("gpt-4o-mini", JAN.plusSeconds(60), usage).orElseThrow();
+    Cost cost = catalog.cost("gpt-4o-mini", JAN.plusSeconds(60), usage);
 
     // 1000*0.15 + 2000*0.075 + 500*0.60 = 150 + 150 + 300 = 600 per million -> 0.0006
     assertThat(cost.amount()).isEqualByComparingTo("0.0006");
@@ -49,35 +50,32 @@ class PriceCatalogTest {
   void anEventFromBeforeAPriceChangeKeepsTheOldPrice() {
     TokenUsage usage = TokenUsage.reported(1_000_000, 0);
 
-    assertThat(catalog.cost("gpt-4o-mini", JUN.minusSeconds(1), usage).orElseThrow().amount())
+    assertThat(catalog.cost("gpt-4o-mini", JUN.minusSeconds(1), usage).amount())
         .isEqualByComparingTo("0.15");
-    assertThat(catalog.cost("gpt-4o-mini", JUN, usage).orElseThrow().amount())
-        .isEqualByComparingTo("0.10");
+    assertThat(catalog.cost("gpt-4o-mini", JUN, usage).amount()).isEqualByComparingTo("0.10");
   }
 
   @Test
   void exactNamesWinOverPatternsAndPatternsMatchFamilies() {
     TokenUsage usage = TokenUsage.reported(1_000_000, 0);
-    assertThat(catalog.cost("gpt-4o-2024-08-06", JUN, usage).orElseThrow().amount())
-        .isEqualByComparingTo("2.50");
-    assertThat(catalog.cost("gpt-4o-mini", JUN, usage).orElseThrow().amount())
-        .isEqualByComparingTo("0.10");
+    assertThat(catalog.cost("gpt-4o-2024-08-06", JUN, usage).amount()).isEqualByComparingTo("2.50");
+    assertThat(catalog.cost("gpt-4o-mini", JUN, usage).amount()).isEqualByComparingTo("0.10");
   }
 
   @Test
   void reasoningTokensArePricedSeparately() {
     TokenUsage usage = new TokenUsage(0, 0, 0, 100, 900, UsageSource.REPORTED);
-    assertThat(catalog.cost("o3-mini", JUN, usage).orElseThrow().amount())
-        .isEqualByComparingTo("0.008");
+    assertThat(catalog.cost("o3-mini", JUN, usage).amount()).isEqualByComparingTo("0.008");
   }
 
   @Test
   void unknownModelMissingUsageAndTimesBeforeAnyPriceAreUnpricedNeverZero() {
-    assertThat(catalog.cost("llama-3", JUN, TokenUsage.reported(10, 10))).isEmpty();
-    assertThat(catalog.cost(null, JUN, TokenUsage.reported(10, 10))).isEmpty();
-    assertThat(catalog.cost("gpt-4o-mini", JUN, TokenUsage.missing())).isEmpty();
+    assertThat(catalog.cost("llama-3", JUN, TokenUsage.reported(10, 10)))
+        .isEqualTo(Cost.unpriced());
+    assertThat(catalog.cost(null, JUN, TokenUsage.reported(10, 10))).isEqualTo(Cost.unpriced());
+    assertThat(catalog.cost("gpt-4o-mini", JUN, TokenUsage.missing())).isEqualTo(Cost.unpriced());
     assertThat(catalog.cost("gpt-4o-mini", JAN.minusSeconds(1), TokenUsage.reported(1, 1)))
-        .isEmpty();
+        .isEqualTo(Cost.unpriced());
   }
 
   @Test
@@ -113,10 +111,9 @@ class PriceCatalogTest {
     sink.export(List.of(priced, unknown)).join();
     sink.export(List.of(stored.get(0))).join();
 
-    assertThat(stored.get(0).attributes())
-        .containsEntry(Cost.AMOUNT_ATTRIBUTE, "0.10000000")
-        .containsEntry(Cost.CURRENCY_ATTRIBUTE, "USD")
-        .containsEntry(Cost.VERSION_ATTRIBUTE, "2026-06");
+    assertThat(stored.get(0).cost())
+        .isEqualTo(Cost.of(new BigDecimal("0.10000000"), "USD", "2026-06"));
+    assertThat(stored.get(0).attributes()).isEmpty();
     assertThat(stored.get(0).id()).isEqualTo(priced.id());
     assertThat(stored.get(1)).isSameAs(unknown);
     assertThat(stored.get(2)).isSameAs(stored.get(0));

@@ -1,6 +1,7 @@
 package dev.tally.jdbc.internal;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
@@ -8,6 +9,7 @@ import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import dev.tally.jdbc.EventPage;
 import dev.tally.jdbc.EventQuery;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,7 +40,8 @@ public final class EventReader {
                 + " e.tenant, e.model, e.provider, e.input_tokens, e.cached_input_tokens,"
                 + " e.cache_write_tokens, e.output_tokens, e.reasoning_tokens, e.token_source,"
                 + " e.duration_ns, e.outcome, e.error_type, e.error_message, e.attributes,"
-                + " e.trace_id, e.input_length, e.output_length, c.input_text, c.output_text"
+                + " e.trace_id, e.input_length, e.output_length, c.input_text, c.output_text,"
+                + " e.cost, e.currency, e.price_version"
                 + " FROM tally_event e LEFT JOIN tally_event_content c ON c.id = e.id"
                 + " WHERE e.occurred_at_ns >= ? AND e.occurred_at_ns < ?");
     // A missing model is stored as NULL in raw rows; "" filters for it, as in reports.
@@ -110,7 +113,10 @@ public final class EventReader {
     int inputLength = rs.getInt(i++);
     int outputLength = rs.getInt(i++);
     String inputText = rs.getString(i++);
-    String outputText = rs.getString(i);
+    String outputText = rs.getString(i++);
+    String cost = rs.getString(i++);
+    String currency = rs.getString(i++);
+    String priceVersion = rs.getString(i);
     return new UsageEvent(
         id,
         EventRow.instantOf(at),
@@ -122,12 +128,29 @@ public final class EventReader {
         model,
         provider,
         new TokenUsage(input, cachedInput, cacheWrite, output, reasoning, source),
+        cost(cost, currency, priceVersion),
         Duration.ofNanos(durationNs),
         outcome,
         errorType == null ? null : new ErrorInfo(errorType, errorMessage),
         AttributesCodec.decode(attributes),
         traceId,
         new ContentSummary(inputLength, outputLength, inputText, outputText));
+  }
+
+  /**
+   * The typed cost of a row. A row written before costs were typed may hold a currency that is not
+   * an ISO code; it lists as unpriced, while reports still sum it under its currency.
+   */
+  private static Cost cost(
+      @Nullable String amount, @Nullable String currency, @Nullable String priceVersion) {
+    if (amount == null || currency == null) {
+      return Cost.unpriced();
+    }
+    try {
+      return Cost.of(new BigDecimal(amount), currency, priceVersion);
+    } catch (IllegalArgumentException legacy) {
+      return Cost.unpriced();
+    }
   }
 
   private record Position(long occurredAtNs, String id) {}

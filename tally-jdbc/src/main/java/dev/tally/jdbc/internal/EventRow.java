@@ -5,12 +5,14 @@ import dev.tally.core.UsageRejectedException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The column values of one event, computed once before the insert. */
+/**
+ * The column values of one event, computed once before the insert. The cost columns come from the
+ * event's typed {@link dev.tally.core.Cost}; attributes never price anything.
+ */
 record EventRow(
     UsageEvent event,
     long occurredAtNs,
@@ -23,15 +25,7 @@ record EventRow(
     @Nullable String currency,
     @Nullable String priceVersion) {
 
-  static final String COST_ATTRIBUTE = "tally.cost";
-  static final String CURRENCY_ATTRIBUTE = "tally.currency";
-  static final String PRICE_VERSION_ATTRIBUTE = "tally.price_version";
-
-  /** The currency code recorded for a cost given without a currency (ISO 4217 "no currency"). */
-  static final String NO_CURRENCY = "XXX";
-
   static final long NANOS_PER_HOUR = 3_600_000_000_000L;
-  private static final Pattern CURRENCY = Pattern.compile("[A-Za-z0-9]{1,16}");
   private static final Logger log = LoggerFactory.getLogger(EventRow.class);
   private static volatile boolean warnedBadCost;
 
@@ -46,37 +40,25 @@ record EventRow(
     }
     String cost = null;
     Long costNanos = null;
-    String currency = null;
-    String rawCost = e.attributes().get(COST_ATTRIBUTE);
-    if (rawCost != null) {
+    BigDecimal amount = e.cost().amount();
+    if (amount != null) {
       try {
-        BigDecimal amount = new BigDecimal(rawCost.trim());
-        if (amount.signum() < 0) {
-          throw new NumberFormatException("negative");
-        }
+        // The typed cost is valid (>= 0, a currency); what the columns cannot hold is stored as
+        // unpriced rather than rejecting the usage.
         costNanos = amount.setScale(9, RoundingMode.HALF_EVEN).unscaledValue().longValueExact();
         cost = amount.toPlainString();
         if (cost.length() > 64) {
-          throw new NumberFormatException("too long");
+          throw new ArithmeticException("longer than 64 characters");
         }
-        String c = e.attributes().get(CURRENCY_ATTRIBUTE);
-        if (c == null) {
-          currency = NO_CURRENCY;
-        } else if (CURRENCY.matcher(c).matches()) {
-          currency = c.toUpperCase(java.util.Locale.ROOT);
-        } else {
-          throw new NumberFormatException("bad currency");
-        }
-      } catch (NumberFormatException | ArithmeticException ex) {
-        // A bad cost never rejects the usage; the event is stored as unpriced and says so.
+      } catch (ArithmeticException ex) {
         String message =
             "Tally: event "
                 + e.id()
-                + " has an unusable cost attribute '"
-                + rawCost
-                + "' (currency '"
-                + e.attributes().get(CURRENCY_ATTRIBUTE)
-                + "'); stored as UNPRICED";
+                + " has a cost the store cannot hold ("
+                + e.cost()
+                + ": "
+                + ex.getMessage()
+                + "); stored as UNPRICED";
         if (!warnedBadCost) {
           warnedBadCost = true;
           log.warn(message);
@@ -85,7 +67,6 @@ record EventRow(
         }
         cost = null;
         costNanos = null;
-        currency = null;
       }
     }
     return new EventRow(
@@ -97,8 +78,8 @@ record EventRow(
         AttributesCodec.encode(e.attributes()),
         cost,
         costNanos,
-        currency,
-        costNanos == null ? null : e.attributes().get(PRICE_VERSION_ATTRIBUTE));
+        costNanos == null ? null : e.cost().currency(),
+        costNanos == null ? null : e.cost().priceVersion());
   }
 
   /** Epoch nanoseconds; the schema covers the years 1677 to 2262. */

@@ -1,11 +1,11 @@
 package dev.tally.server.chat;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetGuard;
 import dev.tally.core.budget.BudgetStatus;
-import dev.tally.core.pricing.Cost;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.budget.BudgetExceededException;
 import java.math.BigDecimal;
@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,11 +57,12 @@ final class StreamBudget {
       if (budget.measure() == Budget.Measure.TOKENS) {
         used = BigDecimal.valueOf(sofar.total());
       } else {
-        Optional<Cost> cost = prices.cost(model, startedAt, sofar);
-        if (cost.isEmpty() || !cost.get().currency().equals(budget.currency())) {
+        Cost cost = prices.cost(model, startedAt, sofar);
+        BigDecimal amount = cost.amount();
+        if (amount == null || !budget.currency().equals(cost.currency())) {
           continue; // an unpriced stream spends nothing of a cost budget, as in the ledger
         }
-        used = cost.get().amount();
+        used = amount;
       }
       if (used.compareTo(status.remaining()) >= 0) {
         BigDecimal spent = status.spent().add(used);

@@ -1,11 +1,11 @@
 package dev.tally.server.chat;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageSource;
-import dev.tally.core.pricing.Cost;
 import dev.tally.core.pricing.PriceCatalog;
+import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +31,8 @@ public record UsageView(
 
   /** Prices usage with the same catalog and computation the ledger uses. */
   public static UsageView of(TokenUsage usage, String model, Instant at, PriceCatalog catalog) {
-    Optional<Cost> cost = catalog.cost(model, at, usage);
+    Cost cost = catalog.cost(model, at, usage);
+    BigDecimal amount = cost.amount();
     return new UsageView(
         usage.input(),
         usage.cachedInput(),
@@ -40,9 +41,9 @@ public record UsageView(
         usage.reasoning(),
         usage.total(),
         usage.source(),
-        cost.map(c -> c.amount().stripTrailingZeros().toPlainString()).orElse(null),
-        cost.map(Cost::currency).orElse(null),
-        cost.isPresent(),
-        cost.map(Cost::priceVersion).orElse(null));
+        amount == null ? null : amount.stripTrailingZeros().toPlainString(),
+        cost.currency(),
+        cost.isPriced(),
+        cost.priceVersion());
   }
 }

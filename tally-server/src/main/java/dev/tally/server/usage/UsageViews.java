@@ -85,7 +85,11 @@ final class UsageViews {
       @Nullable Long httpRequests,
       List<Point> series) {}
 
-  /** One raw event. */
+  /**
+   * One raw event. {@code cost} is the exact amount as a decimal string with its {@code currency}
+   * and {@code priceVersion}; all three are null and {@code priced} is false when the event is
+   * unpriced (its cost is unknown, never zero).
+   */
   record EventView(
       String id,
       Instant occurredAt,
@@ -95,6 +99,10 @@ final class UsageViews {
       @Nullable String model,
       @Nullable String provider,
       Map<String, Object> tokens,
+      @Nullable String cost,
+      @Nullable String currency,
+      boolean priced,
+      @Nullable String priceVersion,
       long durationMs,
       String outcome,
       @Nullable String errorType,
@@ -119,6 +127,10 @@ final class UsageViews {
           e.model(),
           e.provider(),
           tokens,
+          e.cost().amount() == null ? null : e.cost().amount().toPlainString(),
+          e.cost().currency(),
+          e.cost().isPriced(),
+          e.cost().priceVersion(),
           e.duration().toMillis(),
           e.outcome().name(),
           e.error() == null ? null : e.error().type(),
@@ -146,6 +158,10 @@ final class UsageViews {
           model,
           provider,
           tokens,
+          cost,
+          currency,
+          priced,
+          priceVersion,
           durationMs,
           outcome,
           code,

@@ -3,9 +3,9 @@ package dev.tally.server.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageSource;
-import dev.tally.core.pricing.Cost;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.ServerSettings;
 import java.io.ByteArrayInputStream;
@@ -42,10 +42,8 @@ class PriceCatalogFileTest {
     Instant change = Instant.parse("2026-03-01T12:00:00Z");
 
     Cost before =
-        catalog
-            .cost("gpt-x-2", change.minus(Duration.ofSeconds(1)), MILLION_IN_MILLION_OUT)
-            .orElseThrow();
-    Cost after = catalog.cost("gpt-x-2", change, MILLION_IN_MILLION_OUT).orElseThrow();
+        catalog.cost("gpt-x-2", change.minus(Duration.ofSeconds(1)), MILLION_IN_MILLION_OUT);
+    Cost after = catalog.cost("gpt-x-2", change, MILLION_IN_MILLION_OUT);
 
     assertThat(before.amount()).isEqualByComparingTo("10.00");
     assertThat(after.amount()).isEqualByComparingTo("7.50");
@@ -58,8 +56,7 @@ class PriceCatalogFileTest {
     PriceCatalog catalog = read(DATED);
     TokenUsage usage = new TokenUsage(1_000_000, 1_000_000, 0, 0, 0, UsageSource.REPORTED);
 
-    Cost cost =
-        catalog.cost("gpt-x-mini", Instant.parse("2026-06-01T00:00:00Z"), usage).orElseThrow();
+    Cost cost = catalog.cost("gpt-x-mini", Instant.parse("2026-06-01T00:00:00Z"), usage);
 
     assertThat(cost.amount()).isEqualByComparingTo("0.11");
     assertThat(cost.currency()).isEqualTo("EUR");
@@ -69,10 +66,11 @@ class PriceCatalogFileTest {
   void anUnknownModelOrATimeBeforeEveryPriceIsUnpriced() {
     PriceCatalog catalog = read(DATED);
 
-    assertThat(catalog.cost("claude-9", Instant.now(), MILLION_IN_MILLION_OUT)).isEmpty();
+    assertThat(catalog.cost("claude-9", Instant.now(), MILLION_IN_MILLION_OUT))
+        .isEqualTo(Cost.unpriced());
     assertThat(
             catalog.cost("gpt-x-2", Instant.parse("2024-12-31T23:59:59Z"), MILLION_IN_MILLION_OUT))
-        .isEmpty();
+        .isEqualTo(Cost.unpriced());
   }
 
   @Test
@@ -150,9 +148,10 @@ class PriceCatalogFileTest {
         PricingConfiguration.withEchoDemoPrice(
             catalog, new ServerSettings.Echo("gpt-x-mini", on, Duration.ZERO));
 
-    assertThat(withDemo.cost("echo", Instant.now(), MILLION_IN_MILLION_OUT).orElseThrow().amount())
+    assertThat(withDemo.cost("echo", Instant.now(), MILLION_IN_MILLION_OUT).amount())
         .isEqualByComparingTo("3");
-    assertThat(without.cost("echo", Instant.now(), MILLION_IN_MILLION_OUT)).isEmpty();
+    assertThat(without.cost("echo", Instant.now(), MILLION_IN_MILLION_OUT))
+        .isEqualTo(Cost.unpriced());
     assertThat(alreadyPriced.prices()).hasSize(catalog.prices().size());
   }
 }
