@@ -2,6 +2,8 @@ package dev.tally.jdbc;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

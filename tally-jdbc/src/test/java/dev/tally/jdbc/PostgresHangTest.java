@@ -7,6 +7,8 @@ import dev.tally.core.PipelineStats;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsagePipeline;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;

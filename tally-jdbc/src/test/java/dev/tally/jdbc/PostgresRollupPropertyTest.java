@@ -1,5 +1,7 @@
 package dev.tally.jdbc;
 
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.Window;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

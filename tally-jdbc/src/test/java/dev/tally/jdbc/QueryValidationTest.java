@@ -3,6 +3,12 @@ package dev.tally.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.QuerySource;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
+import dev.tally.core.query.Window;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.tally.jdbc;
 
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.Window;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;

@@ -2,6 +2,7 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.query.UsageQuery;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -116,7 +116,7 @@ class TallyAutoConfigurationTest {
               assertThat(
                       store
                           .events(
-                              dev.tally.jdbc.EventQuery.builder(
+                              dev.tally.core.query.EventQuery.builder(
                                       JdbcUsageStore.EARLIEST, JdbcUsageStore.LATEST)
                                   .build())
                           .events())
@@ -198,7 +198,7 @@ class TallyAutoConfigurationTest {
               assertThat(
                       store
                           .events(
-                              dev.tally.jdbc.EventQuery.builder(
+                              dev.tally.core.query.EventQuery.builder(
                                       JdbcUsageStore.EARLIEST, JdbcUsageStore.LATEST)
                                   .build())
                           .events())
@@ -289,16 +289,18 @@ class TallyAutoConfigurationTest {
     runner()
         .withBean(
             "otherQueries",
-            dev.tally.jdbc.UsageQueries.class,
+            dev.tally.core.query.UsageQueries.class,
             () ->
-                new dev.tally.jdbc.UsageQueries() {
+                new dev.tally.core.query.UsageQueries() {
                   @Override
-                  public dev.tally.jdbc.UsageReport report(dev.tally.jdbc.UsageQuery query) {
+                  public dev.tally.core.query.UsageReport report(
+                      dev.tally.core.query.UsageQuery query) {
                     throw new UnsupportedOperationException("not used");
                   }
 
                   @Override
-                  public dev.tally.jdbc.EventPage events(dev.tally.jdbc.EventQuery query) {
+                  public dev.tally.core.query.EventPage events(
+                      dev.tally.core.query.EventQuery query) {
                     throw new UnsupportedOperationException("not used");
                   }
                 })

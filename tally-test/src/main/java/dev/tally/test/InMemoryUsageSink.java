@@ -2,12 +2,18 @@ package dev.tally.test;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSink;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.UsageQueries;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,8 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Every export completes before it returns (the future is already done). Besides the stored
  * events it counts {@linkplain #exportCalls() export calls} and {@linkplain #receivedCount(String)
  * how often each id was offered}, so a test can see duplicate deliveries that idempotence hid.
+ *
+ * <p>It also answers the core query model ({@link UsageQueries}) over what it stored, as the JDBC
+ * store does: the {@link UsageQueriesConformanceTest} checks that both give the same reports, event
+ * pages and refusals for the same events. It answers every report from its events (the report's
+ * source is {@code RAW}), with exact percentiles; it refuses {@code ROLLUPS} where a store with
+ * hourly rollups would. Queries read a snapshot and never block exports for long; they are meant
+ * for tests, not for millions of events.
  */
-public final class InMemoryUsageSink implements UsageSink {
+public final class InMemoryUsageSink implements UsageSink, UsageQueries {
   private final Object lock = new Object();
   // Insertion order is arrival order.
   private final LinkedHashMap<String, UsageEvent> stored = new LinkedHashMap<>();
@@ -134,6 +147,18 @@ public final class InMemoryUsageSink implements UsageSink {
       received.clear();
       exportCalls.set(0);
     }
+  }
+
+  /** A report over the stored events; see {@link UsageQueries#report}. */
+  @Override
+  public UsageReport report(UsageQuery query) {
+    return InMemoryQueries.report(events(), Objects.requireNonNull(query, "query"));
+  }
+
+  /** A page of the stored events; see {@link UsageQueries#events}. */
+  @Override
+  public EventPage events(EventQuery query) {
+    return InMemoryQueries.events(events(), Objects.requireNonNull(query, "query"));
   }
 
   @Override

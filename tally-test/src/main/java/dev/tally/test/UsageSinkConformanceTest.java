@@ -327,7 +327,10 @@ public abstract class UsageSinkConformanceTest {
     return events;
   }
 
-  /** A stream the client left: outcome CANCELLED, no error, estimated tokens, stream details. */
+  /**
+   * A stream the client left: outcome CANCELLED, no error, estimated tokens, stream details, and no
+   * cost yet.
+   */
   private static UsageEvent cancelledStreamEvent() {
     return UsageEvent.builder("conformance-cancelled")
         .id(newId())
@@ -335,7 +338,7 @@ public abstract class UsageSinkConformanceTest {
         .subject("user-7")
         .model("gpt-4o-mini")
         .tokens(TokenUsage.estimated(42, 17))
-        .cost(Cost.of(new BigDecimal("0.0003"), "EUR"))
+        // Unpriced, with a model: a pricing decorator prices it.
         .duration(Duration.ofMillis(830))
         .cancelled()
         .attributes(

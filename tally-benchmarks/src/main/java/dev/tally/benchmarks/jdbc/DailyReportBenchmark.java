@@ -1,12 +1,12 @@
 package dev.tally.benchmarks.jdbc;
 
 import dev.tally.core.UsageEvent;
-import dev.tally.jdbc.GroupField;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.QuerySource;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
+import dev.tally.core.query.Window;
 import dev.tally.jdbc.JdbcUsageStore;
-import dev.tally.jdbc.QuerySource;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageReport;
-import dev.tally.jdbc.Window;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package dev.tally.jdbc.internal;
 
 import dev.tally.core.Outcome;
-import dev.tally.jdbc.DurationStats;
-import dev.tally.jdbc.Money;
-import dev.tally.jdbc.TokenTotals;
-import dev.tally.jdbc.UsageMeasures;
+import dev.tally.core.query.DurationStats;
+import dev.tally.core.query.Money;
+import dev.tally.core.query.TokenTotals;
+import dev.tally.core.query.UsageMeasures;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;

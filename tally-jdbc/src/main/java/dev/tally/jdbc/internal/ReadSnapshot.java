@@ -1,8 +1,8 @@
 package dev.tally.jdbc.internal;
 
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
 import dev.tally.jdbc.Dialect;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageReport;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,10 +1,10 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.jdbc.GroupField;
-import dev.tally.jdbc.QuerySource;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageReport;
-import dev.tally.jdbc.UsageRow;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.QuerySource;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
+import dev.tally.core.query.UsageRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,9 +1,9 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.jdbc.QuerySource;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageReport;
-import dev.tally.jdbc.Window;
+import dev.tally.core.query.QuerySource;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
+import dev.tally.core.query.Window;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;

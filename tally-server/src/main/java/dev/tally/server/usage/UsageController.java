@@ -1,12 +1,12 @@
 package dev.tally.server.usage;
 
-import dev.tally.jdbc.EventPage;
-import dev.tally.jdbc.EventQuery;
-import dev.tally.jdbc.GroupField;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageReport;
+import dev.tally.core.query.Window;
 import dev.tally.jdbc.JdbcUsageStore;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageReport;
-import dev.tally.jdbc.Window;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.web.ApiException;
 import dev.tally.spring.autoconfigure.TallyProperties;

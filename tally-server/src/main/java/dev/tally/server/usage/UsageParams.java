@@ -1,7 +1,7 @@
 package dev.tally.server.usage;
 
-import dev.tally.jdbc.GroupField;
-import dev.tally.jdbc.Window;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.Window;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package dev.tally.server.usage;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.tally.core.UsageEvent;
-import dev.tally.jdbc.GroupField;
-import dev.tally.jdbc.Money;
-import dev.tally.jdbc.UsageMeasures;
-import dev.tally.jdbc.UsageRow;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.Money;
+import dev.tally.core.query.UsageMeasures;
+import dev.tally.core.query.UsageRow;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

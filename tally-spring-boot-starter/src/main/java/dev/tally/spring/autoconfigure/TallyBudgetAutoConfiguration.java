@@ -8,13 +8,13 @@ import dev.tally.core.budget.BudgetGuard;
 import dev.tally.core.budget.BudgetRepository;
 import dev.tally.core.budget.InMemoryAlertOutbox;
 import dev.tally.core.budget.LogAlertNotifier;
+import dev.tally.core.budget.QuerySpendSource;
 import dev.tally.core.budget.SpendSource;
 import dev.tally.core.budget.WebhookAlertNotifier;
+import dev.tally.core.query.UsageQueries;
 import dev.tally.jdbc.JdbcAlertOutbox;
 import dev.tally.jdbc.JdbcBudgetStore;
 import dev.tally.jdbc.JdbcUsageStore;
-import dev.tally.jdbc.UsageQueries;
-import dev.tally.spring.budget.StoreSpendSource;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +60,7 @@ public final class TallyBudgetAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   SpendSource tallySpendSource(UsageQueries queries) {
-    return new StoreSpendSource(queries);
+    return new QuerySpendSource(queries);
   }
 
   @Bean

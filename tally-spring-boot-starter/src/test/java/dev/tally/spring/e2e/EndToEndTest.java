@@ -3,8 +3,8 @@ package dev.tally.spring.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.core.UsageEvent;
-import dev.tally.jdbc.EventPage;
-import dev.tally.jdbc.EventQuery;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.net.URI;
 import java.net.http.HttpClient;

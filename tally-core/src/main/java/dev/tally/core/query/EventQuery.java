@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 import java.time.Instant;
 import java.util.EnumMap;

@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 import dev.tally.core.UsageEvent;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 import java.math.BigDecimal;
 
@@ -6,7 +6,6 @@ import java.math.BigDecimal;
  * An amount in a currency.
  *
  * @param amount the exact amount
- * @param currency an ISO 4217 code as the event gave it; {@code XXX} when an event had a cost but
- *     no currency
+ * @param currency the ISO 4217 code of the events' {@link dev.tally.core.Cost}
  */
 public record Money(BigDecimal amount, String currency) {}

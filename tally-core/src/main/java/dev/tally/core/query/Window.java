@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 /**
  * The width of a time-series bucket. {@link #MINUTE} and {@link #HOUR} are absolute (aligned to
@@ -6,7 +6,7 @@ package dev.tally.jdbc;
  * last 23 or 25 hours across a daylight-saving change.
  */
 public enum Window {
-  /** One minute. Answered from raw events, because rollups are hourly. */
+  /** One minute. A store with hourly rollups answers it from raw events. */
   MINUTE,
   HOUR,
   DAY,

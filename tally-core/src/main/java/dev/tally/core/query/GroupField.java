@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -6,7 +6,8 @@ import java.util.stream.Collectors;
 
 /**
  * The fields a query may group by and filter on. This enum is the allow-list: a query never puts
- * caller text into SQL, it only names one of these fields and binds values as parameters.
+ * caller text into a store's query language (SQL in the JDBC store), it only names one of these
+ * fields and binds values as parameters.
  */
 public enum GroupField {
   /** Who did it: the user id or {@code anonymous}. */

@@ -1,4 +1,4 @@
-package dev.tally.jdbc;
+package dev.tally.core.query;
 
 /**
  * Summed token counts by category. Events whose usage was {@code MISSING} add nothing here; they

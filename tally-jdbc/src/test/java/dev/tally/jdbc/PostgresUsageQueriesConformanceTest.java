@@ -1,0 +1,11 @@
+package dev.tally.jdbc;
+
+import dev.tally.core.UsageSink;
+import dev.tally.test.UsageQueriesConformanceTest;
+
+class PostgresUsageQueriesConformanceTest extends UsageQueriesConformanceTest {
+  @Override
+  protected UsageSink createStore() {
+    return JdbcUsageStore.builder().url(EmbeddedPg.newDatabaseUrl()).build();
+  }
+}
