@@ -18,6 +18,8 @@ package dev.tally.core;
  * @param appendFailures appends that hit an I/O error (no segment could be allocated, e.g. a full
  *     disk); those events went to the spool
  * @param fsyncs group fsyncs ({@link Durability#MACHINE})
+ * @param atCap whether the journal's files fill its cap, so that the next segment cannot be made
+ *     until delivered ones are freed: new events meet the cap policy
  */
 public record JournalCounts(
     JournalCapPolicy capPolicy,
@@ -31,9 +33,10 @@ public record JournalCounts(
     long droppedAtCap,
     long refusedAtCap,
     long appendFailures,
-    long fsyncs) {
+    long fsyncs,
+    boolean atCap) {
 
   /** No journal ({@link Durability#MEMORY}). */
   public static final JournalCounts NONE =
-      new JournalCounts(JournalCapPolicy.WAIT_THEN_DROP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      new JournalCounts(JournalCapPolicy.WAIT_THEN_DROP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false);
 }

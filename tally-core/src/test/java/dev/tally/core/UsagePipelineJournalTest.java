@@ -139,6 +139,7 @@ class UsagePipelineJournalTest {
     // Hours of probes, each a failed export, and nothing leaves the journal meanwhile.
     for (int hour = 0; hour < 6; hour++) {
       long calls = sink.exportCalls();
+      ticker.awaitWorkerWaiting();
       ticker.advance(Duration.ofHours(1));
       await().atMost(WAIT).until(() -> sink.exportCalls() > calls);
     }
@@ -147,6 +148,7 @@ class UsagePipelineJournalTest {
     assertThat(pipeline.stats().delivered()).isZero();
 
     sink.up();
+    ticker.awaitWorkerWaiting();
     ticker.advance(Duration.ofHours(1));
     await().atMost(WAIT).until(() -> sink.distinctIds() == 600);
     assertThat(sink.duplicates()).isZero();
@@ -171,10 +173,12 @@ class UsagePipelineJournalTest {
     pipeline.submit(Events.chat("only"));
     await().atMost(WAIT).until(() -> sink.exportCalls() == 1);
     // The first retry is due 0.5–1 s of ticker time later; none has passed.
+    ticker.awaitWorkerWaiting();
     await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> sink.exportCalls() == 1);
     ticker.advance(Duration.ofSeconds(1));
     await().atMost(WAIT).until(() -> sink.exportCalls() == 2);
     sink.up();
+    ticker.awaitWorkerWaiting();
     ticker.advance(Duration.ofSeconds(2));
     await().atMost(WAIT).until(() -> sink.distinctIds() == 1);
     assertThat(pipeline.stats().sinkHealthy()).isTrue();

@@ -181,7 +181,8 @@ public final class JournalPipeline implements PipelineEngine {
             j.droppedAtCap(),
             j.refusedAtCap(),
             j.appendFailures(),
-            j.fsyncs());
+            j.fsyncs(),
+            j.diskBytes() + settings.journalSegmentBytes() > j.maxBytes());
     return new PipelineStats(
         counters.accepted.sum(),
         counters.delivered.sum(),
