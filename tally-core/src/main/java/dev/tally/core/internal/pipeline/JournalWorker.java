@@ -191,15 +191,32 @@ final class JournalWorker {
     }
   }
 
-  private void settle(boolean done) throws IOException {
+  private void settle(boolean done) {
     PendingBatch batch = pending;
     if (!done || batch == null) {
       return;
     }
-    journal.checkpoint(batch.end);
+    checkpoint(batch.end);
     settled.addAndGet(batch.events.size() + unreadableInPending);
     unreadableInPending = 0;
     pending = null;
+  }
+
+  /**
+   * Stores the checkpoint. If the file cannot be written, the worker goes on: the records were
+   * delivered, and the next start delivers them again, which the store's ids make harmless.
+   */
+  private void checkpoint(JournalPosition end) {
+    try {
+      journal.checkpoint(end);
+    } catch (IOException e) {
+      pipeline.failures.failure(
+          "journal-checkpoint",
+          "Tally: could not write the journal checkpoint in "
+              + journal.directory()
+              + "; delivered events will be delivered again after a restart",
+          e);
+    }
   }
 
   private int unreadableInPending;
@@ -209,7 +226,7 @@ final class JournalWorker {
    * when there is nothing to deliver. Parks (50 µs backing off to 10 ms) when the journal is empty;
    * flush and close unpark it.
    */
-  private @Nullable PendingBatch gather() throws IOException {
+  private @Nullable PendingBatch gather() {
     List<byte[]> records = new ArrayList<>();
     JournalPosition end = null;
     long deadline = 0;
@@ -243,8 +260,7 @@ final class JournalWorker {
     return decode(records, end);
   }
 
-  private @Nullable PendingBatch decode(List<byte[]> records, JournalPosition end)
-      throws IOException {
+  private @Nullable PendingBatch decode(List<byte[]> records, JournalPosition end) {
     List<UsageEvent> events = new ArrayList<>(records.size());
     int replayedPrefix = 0;
     int unreadable = 0;
@@ -274,7 +290,7 @@ final class JournalWorker {
       }
     }
     if (events.isEmpty()) {
-      journal.checkpoint(end);
+      checkpoint(end);
       settled.addAndGet(unreadable);
       return null;
     }
@@ -300,7 +316,7 @@ final class JournalWorker {
     spool.commit(batch);
   }
 
-  private void drainOnClose() throws IOException {
+  private void drainOnClose() {
     while (System.nanoTime() - closeDeadlineNanos < 0 && health.healthy()) {
       if (pending == null) {
         pending = gather();
