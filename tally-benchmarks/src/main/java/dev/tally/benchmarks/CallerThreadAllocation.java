@@ -1,5 +1,6 @@
 package dev.tally.benchmarks;
 
+import dev.tally.core.Durability;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsagePipeline;
@@ -30,7 +31,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CallerThreadAllocation {
 
-  static final int CALLS = 10_000_000;
+  /** Calls per round; {@code -Dtally.calls=N} to change (the journal modes take longer). */
+  static final int CALLS = Integer.getInteger("tally.calls", 10_000_000);
+
+  /** The pipeline's durability: {@code -Dtally.durability=PROCESS} measures the journal. */
+  static final Durability DURABILITY =
+      Durability.valueOf(System.getProperty("tally.durability", "MEMORY"));
+
   static final int QUEUE_CAPACITY = 1 << 24;
   static final int WARMUP_ROUNDS = 5;
   static final int ROUNDS = 3;
@@ -53,6 +60,8 @@ public final class CallerThreadAllocation {
     TrackHandoffBenchmark.DiscardingSink discarding = new TrackHandoffBenchmark.DiscardingSink();
     UsagePipeline pipeline =
         UsagePipeline.builder(discarding)
+            .durability(DURABILITY)
+            .journalMaxBytes(TrackHandoffBenchmark.JOURNAL_MAX_BYTES)
             .queueCapacity(QUEUE_CAPACITY)
             .batchSize(TrackHandoffBenchmark.BATCH_SIZE)
             .spoolDirectory(spool)
@@ -65,9 +74,9 @@ public final class CallerThreadAllocation {
     Thread worker = findThread("tally-pipeline-worker-");
 
     System.out.printf(
-        "Caller-thread allocation, %,d calls per round, %d warm-up rounds, %d measured rounds,"
-            + " %s%n",
-        CALLS, WARMUP_ROUNDS, ROUNDS, System.getProperty("java.vm.version"));
+        "Caller-thread allocation, durability %s, %,d calls per round, %d warm-up rounds, %d"
+            + " measured rounds, %s%n",
+        DURABILITY, CALLS, WARMUP_ROUNDS, ROUNDS, System.getProperty("java.vm.version"));
     try {
       long overhead = measurementOverhead(threads);
       System.out.printf(

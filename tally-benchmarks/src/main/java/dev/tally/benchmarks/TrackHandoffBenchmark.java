@@ -1,6 +1,8 @@
 package dev.tally.benchmarks;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Durability;
+import dev.tally.core.JournalCapPolicy;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
@@ -30,6 +32,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -40,9 +43,10 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The cost of handing a finished event over on the request thread: {@link UsageTracker#track} and
- * {@link UsagePipeline#submit}, next to two baselines measured in the same run: {@link
- * ArrayBlockingQueue#offer} of the same event into a queue of the same capacity that a background
- * thread drains, and a Micrometer {@link Counter#increment()}.
+ * {@link UsagePipeline#submit} in each {@link Durability} (memory queue, journal, journal with
+ * group fsync), next to two baselines measured in the same run: {@link ArrayBlockingQueue#offer} of
+ * the same event into a queue of the same capacity that a background thread drains, and a
+ * Micrometer {@link Counter#increment()}.
  *
  * <p>One event is built once and reused, so the figures are the handoff alone; {@link
  * EventBuildBenchmark} measures building an event. The pipeline's sink completes at once and
@@ -84,6 +88,12 @@ public class TrackHandoffBenchmark {
    */
   static final int QUEUE_CAPACITY = 1 << 25;
 
+  /**
+   * The journal's cap in the journal modes: 8 GiB, above what one iteration can append (about 300
+   * bytes per event); segments are freed as the worker delivers.
+   */
+  static final long JOURNAL_MAX_BYTES = 8L << 30;
+
   /** The longest warm-up or measurement iteration for which {@link #QUEUE_CAPACITY} is enough. */
   static final long MAX_ITERATION_MILLIS = 500;
 
@@ -98,6 +108,13 @@ public class TrackHandoffBenchmark {
   /** The tracker and pipeline, shared by all benchmark threads as request threads share them. */
   @State(Scope.Benchmark)
   public static class Pipeline {
+    /**
+     * MEMORY: the in-memory queue. PROCESS: the journal (an append into a memory-mapped segment, no
+     * fsync). MACHINE: the journal plus a group fsync every 100 ms.
+     */
+    @Param({"MEMORY", "PROCESS", "MACHINE"})
+    public Durability durability;
+
     UsagePipeline pipeline;
     UsageTracker tracker;
     UsageEvent event;
@@ -114,9 +131,13 @@ public class TrackHandoffBenchmark {
       sink = new DiscardingSink();
       pipeline =
           UsagePipeline.builder(sink)
+              .durability(durability)
               .queueCapacity(QUEUE_CAPACITY)
               .batchSize(BATCH_SIZE)
               .spoolDirectory(spoolDirectory)
+              // Never reached below saturation; a refused event is counted and reported below.
+              .journalMaxBytes(JOURNAL_MAX_BYTES)
+              .journalCapPolicy(JournalCapPolicy.REFUSE)
               .build();
       tracker = UsageTracker.builder(pipeline).build();
       event = typicalEvent();
@@ -174,6 +195,14 @@ public class TrackHandoffBenchmark {
           closed.dropped(),
           closed.exportFailures(),
           sink.discarded);
+      if (durability != Durability.MEMORY) {
+        System.err.printf(
+            "[tally-bench] journal: appended=%d refusedAtCap=%d fsyncs=%d appendFailures=%d%n",
+            running.journal().appended(),
+            running.journal().refusedAtCap(),
+            running.journal().fsyncs(),
+            running.journal().appendFailures());
+      }
       if (running.spooled() != 0 || closed.replayed() != 0 || !running.dropped().isEmpty()) {
         System.err.printf(
             "[tally-bench] OVERFLOW in this trial: pipeline spooled %d events to disk, replayed %d,"

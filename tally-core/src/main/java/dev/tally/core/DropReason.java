@@ -7,5 +7,17 @@ public enum DropReason {
   /** The event had to be spooled and the spool could not be written (disk full, permissions). */
   SPOOL_FAILED,
   /** A sink rejected the event and the dead-letter file could not be written. */
-  DEAD_LETTER_FAILED
+  DEAD_LETTER_FAILED,
+  /**
+   * The journal was at its cap and the cap policy is {@link JournalCapPolicy#WAIT_THEN_DROP}: the
+   * event was dropped after waiting for room.
+   */
+  JOURNAL_CAP,
+  /** The journal was at its cap and the cap policy is {@link JournalCapPolicy#REFUSE}. */
+  JOURNAL_REFUSED,
+  /**
+   * A journal record passed its CRC but could not be decoded as an event (written by an unknown
+   * format version); its bytes are logged, the record is skipped.
+   */
+  JOURNAL_UNREADABLE
 }

@@ -3,8 +3,10 @@ package dev.tally.core;
 import java.util.Map;
 
 /**
- * A snapshot of a {@link UsagePipeline}'s counters. Once the queue is empty and the spool has been
- * replayed, {@code accepted == delivered + deadLettered + dropped + events lost to quarantine}.
+ * A snapshot of a {@link UsagePipeline}'s counters. Once the queue (or journal) is empty and the
+ * spool has been replayed, {@code accepted == delivered - replayed + deadLettered + dropped +
+ * events lost to quarantine} (with a journal, {@code replayed} counts the events of earlier runs
+ * found in it).
  *
  * @param accepted events handed to the pipeline
  * @param delivered events a sink acknowledged, live or replayed
@@ -21,6 +23,10 @@ import java.util.Map;
  *     each also marked the sink unhealthy
  * @param sinkHealthy false after an export failed its retries or timed out, until an export
  *     succeeds again
+ * @param durability what an accepted event survives; with a journal ({@link Durability#PROCESS},
+ *     {@link Durability#MACHINE}) {@code queueSize} is the journal's backlog in records and {@code
+ *     queueCapacity} is 0 (the journal is bounded in bytes: {@link JournalCounts#maxBytes()})
+ * @param journal the journal's settings and counters; {@link JournalCounts#NONE} without one
  */
 public record PipelineStats(
     long accepted,
@@ -35,10 +41,45 @@ public record PipelineStats(
     long quarantinedRecords,
     long exportFailures,
     long exportTimeouts,
-    boolean sinkHealthy) {
+    boolean sinkHealthy,
+    Durability durability,
+    JournalCounts journal) {
 
   public PipelineStats {
     dropped = Map.copyOf(dropped);
+  }
+
+  /** Counters of a pipeline without a journal ({@link Durability#MEMORY}). */
+  public PipelineStats(
+      long accepted,
+      long delivered,
+      long spooled,
+      long replayed,
+      long deadLettered,
+      Map<DropReason, Long> dropped,
+      int queueSize,
+      int queueCapacity,
+      long spoolBytes,
+      long quarantinedRecords,
+      long exportFailures,
+      long exportTimeouts,
+      boolean sinkHealthy) {
+    this(
+        accepted,
+        delivered,
+        spooled,
+        replayed,
+        deadLettered,
+        dropped,
+        queueSize,
+        queueCapacity,
+        spoolBytes,
+        quarantinedRecords,
+        exportFailures,
+        exportTimeouts,
+        sinkHealthy,
+        Durability.MEMORY,
+        JournalCounts.NONE);
   }
 
   /** All dropped events, whatever the reason. */

@@ -1,5 +1,6 @@
 package dev.tally.core;
 
+import dev.tally.core.internal.pipeline.SinkCalls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,18 +29,7 @@ public final class UsageSinks {
   /** Calls {@code action}, turning a thrown exception or a null result into a failed future. */
   static CompletableFuture<Void> safely(
       UsageSink sink, Function<UsageSink, CompletableFuture<Void>> action) {
-    try {
-      CompletableFuture<Void> result = action.apply(sink);
-      return result != null
-          ? result
-          : CompletableFuture.failedFuture(
-              new IllegalStateException(sink.name() + " returned a null future"));
-    } catch (Throwable t) {
-      if (t instanceof VirtualMachineError) {
-        throw (VirtualMachineError) t;
-      }
-      return CompletableFuture.failedFuture(t);
-    }
+    return SinkCalls.safely(sink, action);
   }
 
   private static final class CompositeSink implements UsageSink {

@@ -1,5 +1,6 @@
 package dev.tally.core.budget;
 
+import dev.tally.core.internal.Backoff;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -28,8 +28,7 @@ public final class AlertDispatcher implements AutoCloseable {
   private final BudgetRepository budgets;
   private final List<AlertNotifier> notifiers;
   private final Clock clock;
-  private final Duration initialBackoff;
-  private final Duration maxBackoff;
+  private final Backoff backoff;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder delivered = new LongAdder();
@@ -47,8 +46,7 @@ public final class AlertDispatcher implements AutoCloseable {
     this.budgets = budgets;
     this.notifiers = List.copyOf(notifiers);
     this.clock = clock;
-    this.initialBackoff = initialBackoff;
-    this.maxBackoff = maxBackoff;
+    this.backoff = new Backoff(initialBackoff, maxBackoff);
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -103,9 +101,7 @@ public final class AlertDispatcher implements AutoCloseable {
   }
 
   private Duration backoff(int attempt) {
-    long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
-    long capped = Math.min(base <= 0 ? maxBackoff.toMillis() : base, maxBackoff.toMillis());
-    return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    return backoff.duration(attempt);
   }
 
   public long deliveredCount() {

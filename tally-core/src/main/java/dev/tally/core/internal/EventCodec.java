@@ -7,11 +7,8 @@ import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,8 +20,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Binary form of a batch of events, used by the spool, the journal and the dead-letter file. A
- * version byte leads each batch so a later release can still read an older spool.
+ * Binary form of a batch of events, used by the journal (one event per record), the spool and the
+ * dead-letter file. A version byte leads each batch so a later release can still read an older
+ * file. {@link EventWriter} writes it (the field list lives there); {@link #decode} reads it.
  *
  * <p>Versions: {@code 1} is the event without a cost. {@code 2} (written now) appends the typed
  * {@link Cost} to each event, after the content: three nullable strings, amount ({@link
@@ -42,17 +40,12 @@ public final class EventCodec {
   private EventCodec() {}
 
   public static byte[] encode(List<UsageEvent> events) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * events.size() + 8);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(VERSION);
-      out.writeInt(events.size());
-      for (UsageEvent e : events) {
-        write(out, e);
-      }
-    } catch (IOException impossible) {
-      throw new UncheckedIOException(impossible);
+    EventWriter writer = new EventWriter(256 * events.size() + 8);
+    writer.writeBatchHeader(events.size());
+    for (UsageEvent e : events) {
+      writer.writeEvent(e);
     }
-    return bytes.toByteArray();
+    return writer.toByteArray();
   }
 
   /**
@@ -81,47 +74,6 @@ public final class EventCodec {
       throw new IOException(in.available() + " trailing bytes after " + count + " events");
     }
     return events;
-  }
-
-  private static void write(DataOutputStream out, UsageEvent e) throws IOException {
-    writeString(out, e.id());
-    out.writeLong(e.occurredAt().getEpochSecond());
-    out.writeInt(e.occurredAt().getNano());
-    writeString(out, e.operation());
-    writeString(out, e.subject());
-    writeString(out, e.userEmail());
-    writeString(out, e.sessionId());
-    writeString(out, e.tenant());
-    writeString(out, e.model());
-    writeString(out, e.provider());
-    TokenUsage t = e.tokens();
-    out.writeLong(t.input());
-    out.writeLong(t.cachedInput());
-    out.writeLong(t.cacheWrite());
-    out.writeLong(t.output());
-    out.writeLong(t.reasoning());
-    out.writeByte(t.source().ordinal());
-    out.writeLong(e.duration().toNanos());
-    out.writeByte(e.outcome().ordinal());
-    ErrorInfo error = e.error();
-    writeString(out, error == null ? null : error.type());
-    writeString(out, error == null ? null : error.message());
-    out.writeShort(e.attributes().size());
-    for (Map.Entry<String, String> a : e.attributes().entrySet()) {
-      writeString(out, a.getKey());
-      writeString(out, a.getValue());
-    }
-    writeString(out, e.traceId());
-    ContentSummary c = e.content();
-    out.writeInt(c.inputLength());
-    out.writeInt(c.outputLength());
-    writeString(out, c.inputText());
-    writeString(out, c.outputText());
-    Cost cost = e.cost();
-    BigDecimal amount = cost.amount();
-    writeString(out, amount == null ? null : amount.toString());
-    writeString(out, cost.currency());
-    writeString(out, cost.priceVersion());
   }
 
   private static UsageEvent read(DataInputStream in, byte version) throws IOException {
@@ -186,16 +138,6 @@ public final class EventCodec {
       throw new IOException("bad enum ordinal " + ordinal);
     }
     return values[ordinal];
-  }
-
-  private static void writeString(DataOutputStream out, @Nullable String s) throws IOException {
-    if (s == null) {
-      out.writeInt(-1);
-      return;
-    }
-    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(utf8.length);
-    out.write(utf8);
   }
 
   private static String requireString(DataInputStream in) throws IOException {

@@ -1,5 +1,6 @@
 package dev.tally.spring.actuate;
 
+import dev.tally.core.Durability;
 import dev.tally.core.ForwardingUsageSink;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
@@ -41,6 +42,10 @@ public final class TallyEndpoint {
     pipelineInfo.put("exportFailures", stats.exportFailures());
     pipelineInfo.put("exportTimeouts", stats.exportTimeouts());
     pipelineInfo.put("sinkHealthy", stats.sinkHealthy());
+    pipelineInfo.put("durability", stats.durability().name());
+    if (stats.durability() != Durability.MEMORY) {
+      pipelineInfo.put("journal", stats.journal());
+    }
     pipelineInfo.put("spoolDirectory", pipeline.spoolDirectory().toAbsolutePath().toString());
 
     Map<String, Object> store = new LinkedHashMap<>();

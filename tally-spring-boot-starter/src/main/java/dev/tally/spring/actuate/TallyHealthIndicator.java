@@ -1,16 +1,22 @@
 package dev.tally.spring.actuate;
 
+import dev.tally.core.Durability;
+import dev.tally.core.JournalCapPolicy;
+import dev.tally.core.JournalCounts;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * UP while the sink accepts batches; DOWN when it is failing or stalled (the store is unreachable,
  * refuses writes, or an export ran past {@code tally.pipeline.export-timeout}; batches go to the
- * spool); OUT_OF_SERVICE when the spool has grown past {@code tally.health.max-spool-bytes}. The
- * details carry the counters an operator needs to tell these apart: {@code exportFailures} and
- * {@code exportTimeouts}.
+ * spool or the journal); OUT_OF_SERVICE when the spool has grown past {@code
+ * tally.health.max-spool-bytes}. The details carry the counters an operator needs to tell these
+ * apart: {@code exportFailures} and {@code exportTimeouts}, the {@code durability}, and with a
+ * journal its backlog, size, cap, cap policy and the events dropped or refused at the cap.
  */
 public final class TallyHealthIndicator implements HealthIndicator {
   private final UsagePipeline pipeline;
@@ -29,10 +35,45 @@ public final class TallyHealthIndicator implements HealthIndicator {
       builder =
           Health.outOfService()
               .withDetail("reason", "spool larger than " + maxSpoolBytes + " bytes");
+    } else if (stats.journal().atCap()) {
+      builder =
+          Health.outOfService()
+              .withDetail(
+                  "reason",
+                  "journal at its cap of "
+                      + stats.journal().maxBytes()
+                      + " bytes; events are "
+                      + (stats.journal().capPolicy() == JournalCapPolicy.REFUSE
+                          ? "refused"
+                          : "dropped")
+                      + " (counted)");
     } else if (!stats.sinkHealthy()) {
-      builder = Health.down().withDetail("reason", "sink failing; events are being spooled");
+      builder =
+          Health.down()
+              .withDetail(
+                  "reason",
+                  stats.durability() == Durability.MEMORY
+                      ? "sink failing; events are being spooled"
+                      : "sink failing; events wait in the journal");
     } else {
       builder = Health.up();
+    }
+    builder.withDetail("durability", stats.durability().name());
+    if (stats.durability() != Durability.MEMORY) {
+      JournalCounts j = stats.journal();
+      Map<String, Object> journal = new LinkedHashMap<>();
+      journal.put("backlog", j.backlog());
+      journal.put("diskBytes", j.diskBytes());
+      journal.put("maxBytes", j.maxBytes());
+      journal.put("capPolicy", j.capPolicy().name());
+      journal.put("atCap", j.atCap());
+      journal.put("droppedAtCap", j.droppedAtCap());
+      journal.put("refusedAtCap", j.refusedAtCap());
+      journal.put("appendFailures", j.appendFailures());
+      journal.put("recovered", j.recovered());
+      journal.put("torn", j.torn());
+      journal.put("corrupt", j.corrupt());
+      builder.withDetail("journal", journal);
     }
     return builder
         .withDetail("sink", pipeline.sink().name())

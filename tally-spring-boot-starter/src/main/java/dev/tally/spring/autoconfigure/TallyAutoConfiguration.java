@@ -110,7 +110,15 @@ public final class TallyAutoConfiguration {
               .shutdownTimeout(p.getShutdownTimeout())
               .spoolDirectory(p.getSpoolDirectory())
               .spoolFsync(p.isSpoolFsync())
+              .durability(p.getDurability())
+              .fsyncInterval(p.getFsyncInterval())
+              .journalMaxBytes(p.getJournalMaxSize().toBytes())
+              .journalCapPolicy(p.getJournalCapPolicy())
+              .journalCapWait(p.getJournalCapWait())
               .clock(clock.getIfAvailable(Clock::systemUTC));
+      if (p.getJournalDirectory() != null) {
+        builder.journalDirectory(p.getJournalDirectory());
+      }
       customizers.orderedStream().forEach(c -> c.customize(builder));
       return builder.build();
     }

@@ -1,6 +1,8 @@
 package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.CaptureMode;
+import dev.tally.core.Durability;
+import dev.tally.core.JournalCapPolicy;
 import dev.tally.core.OverflowPolicy;
 import dev.tally.core.UsagePipeline;
 import dev.tally.jdbc.SqliteLocking;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /** Everything about usage tracking, configured in one place under {@code tally.*}. */
 @ConfigurationProperties("tally")
@@ -74,31 +77,62 @@ public class TallyProperties {
 
   /** The asynchronous pipeline between the request thread and the store. */
   public static class Pipeline {
-    /** Events held in memory before the overflow policy applies. */
-    private int queueCapacity = 16_384;
+    /**
+     * What an event whose tracking call returned survives: MEMORY (a queue; lost on kill -9),
+     * PROCESS (a memory-mapped journal, no fsync: survives kill -9 and JVM crashes) or MACHINE (the
+     * journal plus a group fsync every {@code fsync-interval}: survives power loss except the last
+     * interval).
+     */
+    private Durability durability = UsagePipeline.DEFAULT_DURABILITY;
 
-    /** Most events exported in one batch. */
-    private int batchSize = 500;
-
-    /** Longest an event waits for its batch to fill. */
-    private Duration flushInterval = Duration.ofMillis(20);
+    /** MACHINE durability: how often the journal is forced to disk. */
+    private Duration fsyncInterval = UsagePipeline.Builder.DEFAULT_FSYNC_INTERVAL;
 
     /**
-     * What a full queue does: SPILL to the spool (default), BLOCK then spill, or DROP (counted).
+     * Where the journal lives (PROCESS, MACHINE). Unset: {@code journal/} inside {@code
+     * spool-directory}.
      */
-    private OverflowPolicy overflow = OverflowPolicy.SPILL;
+    private @Nullable Path journalDirectory;
+
+    /**
+     * The cap on the journal's files on disk; reached only when the store has been down or slow
+     * long enough for the backlog to fill it.
+     */
+    private DataSize journalMaxSize =
+        DataSize.ofBytes(UsagePipeline.Builder.DEFAULT_JOURNAL_MAX_BYTES);
+
+    /** What an event meets at the cap: WAIT_THEN_DROP (counted) or REFUSE (counted). */
+    private JournalCapPolicy journalCapPolicy = UsagePipeline.Builder.DEFAULT_JOURNAL_CAP_POLICY;
+
+    /** WAIT_THEN_DROP: how long an event waits at the cap for room. */
+    private Duration journalCapWait = UsagePipeline.Builder.DEFAULT_JOURNAL_CAP_WAIT;
+
+    /** MEMORY durability: events held in memory before the overflow policy applies. */
+    private int queueCapacity = UsagePipeline.DEFAULT_QUEUE_CAPACITY;
+
+    /** Most events exported in one batch. */
+    private int batchSize = UsagePipeline.DEFAULT_BATCH_SIZE;
+
+    /** Longest an event waits for its batch to fill. */
+    private Duration flushInterval = UsagePipeline.DEFAULT_FLUSH_INTERVAL;
+
+    /**
+     * MEMORY durability: what a full queue does: SPILL to the spool (default), BLOCK then spill, or
+     * DROP (counted).
+     */
+    private OverflowPolicy overflow = UsagePipeline.DEFAULT_OVERFLOW_POLICY;
 
     /** How long BLOCK waits for room before spilling. */
-    private Duration blockTimeout = Duration.ofMillis(10);
+    private Duration blockTimeout = UsagePipeline.DEFAULT_BLOCK_TIMEOUT;
 
-    /** Retries of a failed export before its batch is spooled. */
-    private int maxRetries = 3;
+    /** Retries of a failed export before the store counts as down. */
+    private int maxRetries = UsagePipeline.DEFAULT_MAX_RETRIES;
 
     /** First pause between retries; doubles each time, with jitter. */
-    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration initialBackoff = UsagePipeline.DEFAULT_INITIAL_BACKOFF;
 
     /** Longest pause between retries and between probes of a failing store. */
-    private Duration maxBackoff = Duration.ofSeconds(30);
+    private Duration maxBackoff = UsagePipeline.DEFAULT_MAX_BACKOFF;
 
     /**
      * Longest an export may take. One that runs longer is counted ({@code exportTimeouts}), its
@@ -106,14 +140,65 @@ public class TallyProperties {
      */
     private Duration exportTimeout = UsagePipeline.Builder.DEFAULT_EXPORT_TIMEOUT;
 
-    /** On shutdown, how long to keep delivering before spooling what is left. */
-    private Duration shutdownTimeout = Duration.ofSeconds(10);
+    /** On shutdown, how long to keep delivering before leaving the rest on disk. */
+    private Duration shutdownTimeout = UsagePipeline.DEFAULT_SHUTDOWN_TIMEOUT;
 
-    /** Where batches wait while the store is down; replayed on recovery and at the next start. */
-    private Path spoolDirectory = Path.of("data", "spool");
+    /**
+     * The pipeline's directory: the spool (MEMORY: batches wait there while the store is down),
+     * {@code dead-letter.log}, and the journal in {@code journal/}. Replayed at the next start.
+     */
+    private Path spoolDirectory = UsagePipeline.DEFAULT_DIRECTORY;
 
     /** Force every spooled record to disk (survives power loss; slower). */
     private boolean spoolFsync = false;
+
+    public Durability getDurability() {
+      return durability;
+    }
+
+    public void setDurability(Durability durability) {
+      this.durability = durability;
+    }
+
+    public Duration getFsyncInterval() {
+      return fsyncInterval;
+    }
+
+    public void setFsyncInterval(Duration fsyncInterval) {
+      this.fsyncInterval = fsyncInterval;
+    }
+
+    public @Nullable Path getJournalDirectory() {
+      return journalDirectory;
+    }
+
+    public void setJournalDirectory(@Nullable Path journalDirectory) {
+      this.journalDirectory = journalDirectory;
+    }
+
+    public DataSize getJournalMaxSize() {
+      return journalMaxSize;
+    }
+
+    public void setJournalMaxSize(DataSize journalMaxSize) {
+      this.journalMaxSize = journalMaxSize;
+    }
+
+    public JournalCapPolicy getJournalCapPolicy() {
+      return journalCapPolicy;
+    }
+
+    public void setJournalCapPolicy(JournalCapPolicy journalCapPolicy) {
+      this.journalCapPolicy = journalCapPolicy;
+    }
+
+    public Duration getJournalCapWait() {
+      return journalCapWait;
+    }
+
+    public void setJournalCapWait(Duration journalCapWait) {
+      this.journalCapWait = journalCapWait;
+    }
 
     public int getQueueCapacity() {
       return queueCapacity;

@@ -1,7 +1,9 @@
 package dev.tally.spring.metrics;
 
 import dev.tally.core.DropReason;
+import dev.tally.core.Durability;
 import dev.tally.core.ExportObserver;
+import dev.tally.core.JournalCounts;
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -19,7 +21,10 @@ import org.jspecify.annotations.Nullable;
  * tally.pipeline.queue.size}, {@code tally.pipeline.spool.bytes} and {@code
  * tally.pipeline.sink.healthy}, the counters {@code tally.pipeline.export.failures} and {@code
  * tally.pipeline.export.timeouts} (exports that ran past the export timeout: a stalled or hung
- * store), and the timer {@code tally.pipeline.export} by {@code outcome}.
+ * store), and the timer {@code tally.pipeline.export} by {@code outcome}. With a journal also
+ * {@code tally.pipeline.journal.*}: the gauges backlog, bytes, max.bytes and at.cap, the counters
+ * recovered, torn, corrupt, append.failures and fsyncs; drops at its cap are in {@code
+ * tally.pipeline.dropped} (reasons {@code JOURNAL_CAP}, {@code JOURNAL_REFUSED}).
  */
 public final class TallyPipelineMetrics implements MeterBinder {
   private final UsagePipeline pipeline;
@@ -73,6 +78,56 @@ public final class TallyPipelineMetrics implements MeterBinder {
         "tally.pipeline.sink.healthy",
         "1 when the last export succeeded",
         s -> s.sinkHealthy() ? 1 : 0);
+    if (pipeline.stats().durability() != Durability.MEMORY) {
+      bindJournal(registry);
+    }
+  }
+
+  /** The journal's meters; events dropped or refused at its cap are in tally.pipeline.dropped. */
+  private void bindJournal(MeterRegistry registry) {
+    gauge(
+        registry,
+        "tally.pipeline.journal.backlog",
+        "Events in the journal not yet delivered",
+        s -> s.journal().backlog());
+    gauge(
+        registry,
+        "tally.pipeline.journal.bytes",
+        "Bytes of journal files on disk",
+        s -> s.journal().diskBytes());
+    gauge(
+        registry,
+        "tally.pipeline.journal.max.bytes",
+        "The journal's cap",
+        s -> s.journal().maxBytes());
+    gauge(
+        registry,
+        "tally.pipeline.journal.at.cap",
+        "1 when the journal fills its cap and new events meet the cap policy",
+        s -> s.journal().atCap() ? 1 : 0);
+    journalCounter(
+        registry, "recovered", "Records found after the checkpoint at start", j -> j.recovered());
+    journalCounter(registry, "torn", "Unfinished appends truncated at start", j -> j.torn());
+    journalCounter(registry, "corrupt", "Records that failed their CRC, skipped", j -> j.corrupt());
+    journalCounter(
+        registry,
+        "append.failures",
+        "Appends that hit an I/O error; the events went to the spool",
+        j -> j.appendFailures());
+    journalCounter(registry, "fsyncs", "Group fsyncs (MACHINE durability)", j -> j.fsyncs());
+  }
+
+  private void journalCounter(
+      MeterRegistry registry,
+      String name,
+      String description,
+      ToDoubleFunction<JournalCounts> value) {
+    FunctionCounter.builder(
+            "tally.pipeline.journal." + name,
+            pipeline,
+            p -> value.applyAsDouble(p.stats().journal()))
+        .description(description)
+        .register(registry);
   }
 
   private void count(MeterRegistry registry, String state, ToDoubleFunction<PipelineStats> value) {

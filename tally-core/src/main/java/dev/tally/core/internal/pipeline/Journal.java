@@ -144,10 +144,18 @@ public final class Journal implements Closeable {
    * @throws IllegalArgumentException when the record is larger than a segment can hold
    */
   public boolean append(byte[] record) throws IOException {
-    if (record.length > maxRecordBytes) {
+    return append(record, 0, record.length);
+  }
+
+  /**
+   * {@link #append(byte[])} of {@code record[offset, offset + length)}: lets a caller encode into a
+   * reused buffer, so an append allocates nothing.
+   */
+  public boolean append(byte[] record, int offset, int length) throws IOException {
+    if (length > maxRecordBytes) {
       throw new IllegalArgumentException(
           "record of "
-              + record.length
+              + length
               + " bytes is larger than the journal's limit of "
               + maxRecordBytes
               + " bytes (segmentBytes)");
@@ -155,19 +163,19 @@ public final class Journal implements Closeable {
     if (closed) {
       throw new IOException("journal " + directory + " is closed");
     }
-    int total = Segment.recordBytes(record.length);
+    int total = Segment.recordBytes(length);
     Segment segment = active;
     while (true) {
       int at = segment.reserve(total);
       if (at >= 0) {
         try {
-          segment.write(at, record);
+          segment.write(at, record, offset, length);
         } catch (Throwable e) {
           segment.pad(at, total); // never leave a gap the reader would wait at forever
           throw e;
         }
         appended.increment();
-        appendedBytes.add(record.length);
+        appendedBytes.add(length);
         return true;
       }
       Segment next = roll(segment);

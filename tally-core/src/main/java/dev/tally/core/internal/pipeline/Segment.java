@@ -224,10 +224,15 @@ final class Segment {
 
   /** Writes a record into space {@link #reserve} returned; the length goes last. */
   void write(int at, byte[] body) {
+    write(at, body, 0, body.length);
+  }
+
+  /** {@link #write(int, byte[])} of {@code body[offset, offset + length)}. */
+  void write(int at, byte[] body, int offset, int length) {
     MappedByteBuffer map = buffer();
-    map.put(at + RECORD_HEADER_BYTES, body);
-    map.putInt(at + 4, crc(body, 0, body.length));
-    INT.setRelease(map, at, body.length);
+    map.put(at + RECORD_HEADER_BYTES, body, offset, length);
+    map.putInt(at + 4, crc(body, offset, length));
+    INT.setRelease(map, at, length);
   }
 
   /** Marks {@code bytes} from {@code at} (a multiple of 8, at least 8) as padding to skip. */

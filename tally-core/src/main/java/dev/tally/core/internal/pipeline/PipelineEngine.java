@@ -1,0 +1,24 @@
+package dev.tally.core.internal.pipeline;
+
+import dev.tally.core.PipelineStats;
+import dev.tally.core.UsageEvent;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/** What {@code UsagePipeline} delegates to: the memory mode or the journal mode. */
+public interface PipelineEngine {
+  void submit(UsageEvent event);
+
+  CompletableFuture<Void> flush();
+
+  PipelineStats stats();
+
+  /** Starts shutdown once; the future completes when the worker has finished. */
+  CompletableFuture<Void> shutdown();
+
+  /** The worker thread (close() from it must not wait for itself). */
+  Thread worker();
+
+  /** The pipeline's directory (spool, dead letters, and the journal's parent by default). */
+  Path directory();
+}
