@@ -72,8 +72,12 @@ public final class JdbcReservationStore implements ReservationStore {
             }
             first = false;
             Account reserved = tryReserve(c, h);
-            if (reserved == null && existing(c, h.budgetId(), h.windowStart()) == null) {
-              createAccount(c, h);
+            if (reserved == null) {
+              // No row yet, or a row another transaction created after our update looked: the
+              // second update decides (on a full account it refuses again).
+              if (existing(c, h.budgetId(), h.windowStart()) == null) {
+                createAccount(c, h);
+              }
               reserved = tryReserve(c, h);
             }
             if (reserved == null) {

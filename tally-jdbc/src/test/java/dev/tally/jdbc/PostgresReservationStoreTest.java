@@ -115,4 +115,32 @@ class PostgresReservationStoreTest extends ReservationStoreTest {
       }
     }
   }
+
+  /** The first reservations of a window race to create its account; none may be refused for it. */
+  @Test
+  void concurrentFirstReservationsOfANewWindowAreAllAdmitted() throws Exception {
+    budgets.put(tokens("fresh", "*", 1_000_000));
+    BudgetReservations guard = guard();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        int n = i;
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return guard.reserve("first-" + n, "u", 10, 0).admitted();
+                }));
+      }
+      start.countDown();
+      for (Future<Boolean> r : results) {
+        assertThat(r.get()).isTrue();
+      }
+      assertThat(reservations.account("fresh", DAY).reserved()).isEqualTo(320);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
