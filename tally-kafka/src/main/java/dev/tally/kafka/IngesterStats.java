@@ -10,6 +10,7 @@ package dev.tally.kafka;
  * @param lag records on the owned partitions not yet read: the sum over them of (log end offset −
  *     position), from the consumer's last fetch; -1 while unknown
  * @param received records read from the topic, redeliveries included
+ * @param batches batches the sink acknowledged ({@code stored / batches} is the mean batch size)
  * @param stored events the sink acknowledged (a redelivered event counts again here; the store
  *     keeps it once)
  * @param deadLettered records sent to the dead-letter topic, undecodable or rejected by the sink
@@ -25,6 +26,7 @@ public record IngesterStats(
     int assignedPartitions,
     long lag,
     long received,
+    long batches,
     long stored,
     long deadLettered,
     long exportFailures,

@@ -48,4 +48,15 @@ final class Broker {
         "heartbeat.interval.ms", 500,
         "max.poll.interval.ms", 60000);
   }
+
+  /**
+   * A sink for loading a topic before a test acts: a 60 s delivery timeout, because a loaded build
+   * machine can take longer than the 9 s default to elect a new topic's leader.
+   */
+  static KafkaUsageSink setupProducer(String topic) {
+    return KafkaUsageSink.builder(bootstrap())
+        .topic(topic)
+        .deliveryTimeout(java.time.Duration.ofSeconds(60))
+        .build();
+  }
 }

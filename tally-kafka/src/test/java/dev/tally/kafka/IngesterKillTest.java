@@ -18,7 +18,7 @@ class IngesterKillTest {
     String topic = Broker.newTopic("kill", 4);
     String url = EmbeddedPg.newDatabaseUrl();
     int total = 6_000;
-    KafkaUsageSink producer = KafkaUsageSink.builder(Broker.bootstrap()).topic(topic).build();
+    KafkaUsageSink producer = Broker.setupProducer(topic);
     try {
       List<UsageEvent> batch = new ArrayList<>();
       for (int i = 0; i < total; i++) {

@@ -161,9 +161,11 @@ public final class FleetIngestBenchmark {
         }
       }
       double rate = data.size() / seconds(start);
+      long batches = running.stream().mapToLong(k -> k.stats().batches()).sum();
       System.out.printf(
-          "  kafka, %d ingester(s): %.0f ev/s end to end (producers alone finished at %.0f ev/s)%n",
-          ingesters, rate, produced);
+          "  kafka, %d ingester(s): %.0f ev/s end to end (producers alone finished at %.0f ev/s,"
+              + " mean batch %d)%n",
+          ingesters, rate, produced, data.size() / Math.max(1, batches));
       return rate;
     } finally {
       running.forEach(KafkaUsageIngester::close);

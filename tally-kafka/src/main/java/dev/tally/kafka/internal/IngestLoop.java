@@ -58,6 +58,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
   private volatile int assigned;
   private final AtomicLong lag = new AtomicLong(-1);
   private final LongAdder received = new LongAdder();
+  private final LongAdder batches = new LongAdder();
   private final LongAdder stored = new LongAdder();
   private final LongAdder deadLettered = new LongAdder();
   private final LongAdder exportFailures = new LongAdder();
@@ -189,23 +190,14 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
     for (Item i : items) {
       events.add(i.event());
     }
+    Throwable failure;
     try {
       sink.export(events).get(exportTimeout.toNanos(), TimeUnit.NANOSECONDS);
       stored.add(events.size());
+      batches.increment();
+      return;
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof UsageRejectedException) {
-        if (items.size() == 1) {
-          poison.add(
-              new Poison(items.get(0).record(), "rejected by the sink: " + cause.getMessage()));
-          return;
-        }
-        int half = items.size() / 2;
-        store(items.subList(0, half), poison);
-        store(items.subList(half, items.size()), poison);
-        return;
-      }
-      throw new TransientFailure("export failed: " + cause, cause);
+      failure = e.getCause() == null ? e : e.getCause();
     } catch (TimeoutException e) {
       throw new TransientFailure("export timed out after " + exportTimeout, e);
     } catch (InterruptedException e) {
@@ -213,11 +205,19 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
       throw new TransientFailure("interrupted", e);
     } catch (RuntimeException e) {
       // A sink that throws instead of failing its future is treated like a failed future.
-      if (e instanceof UsageRejectedException rejected) {
-        throw new TransientFailure("sink threw instead of failing its future: " + rejected, e);
-      }
-      throw new TransientFailure("sink threw " + e, e);
+      failure = e;
     }
+    if (!(failure instanceof UsageRejectedException)) {
+      throw new TransientFailure("export failed: " + failure, failure);
+    }
+    if (items.size() == 1) {
+      poison.add(
+          new Poison(items.get(0).record(), "rejected by the sink: " + failure.getMessage()));
+      return;
+    }
+    int half = items.size() / 2;
+    store(items.subList(0, half), poison);
+    store(items.subList(half, items.size()), poison);
   }
 
   /** Rewinds the batch's partitions to its first offsets and starts a pause. */
@@ -347,6 +347,7 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         assigned,
         lag.get(),
         received.sum(),
+        batches.sum(),
         stored.sum(),
         deadLettered.sum(),
         exportFailures.sum(),
