@@ -89,12 +89,15 @@ public final class TallyAutoConfiguration {
         ObjectProvider<TallyPipelineCustomizer> customizers,
         ObjectProvider<PriceCatalog> catalog,
         ObjectProvider<BudgetEvaluator> budgets,
-        ObjectProvider<Clock> clock) {
+        ObjectProvider<Clock> clock,
+        ObjectProvider<TallyPipelineTarget> delivery) {
       TallyProperties.Pipeline p = properties.getPipeline();
       PriceCatalog prices = catalog.getIfAvailable();
-      UsageSink target = prices == null ? sink : new PricingSink(sink, prices);
+      TallyPipelineTarget elsewhere = delivery.getIfAvailable();
+      UsageSink base = elsewhere == null ? sink : elsewhere.sink();
+      UsageSink target = prices == null ? base : new PricingSink(base, prices);
       BudgetEvaluator evaluator = budgets.getIfAvailable();
-      if (evaluator != null) {
+      if (evaluator != null && elsewhere == null) {
         target = new BudgetEvaluatingSink(target, evaluator);
       }
       UsagePipeline.Builder builder =
