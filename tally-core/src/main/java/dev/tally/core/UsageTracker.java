@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * // 3. a decorator: the result or exception passes through untouched
  * Reply reply = tracker.call("chat", UsageContext.of("alice"), () -> model.chat(message), Reply::usage);
+ * // ... reading the exact model and attributes from the result as well
+ * Reply reply = tracker.call("chat", UsageContext.of("alice"), () -> model.chat(message),
+ *     (r, usage) -> usage.model(r.model()).tokens(r.usage()));
  * }</pre>
  */
 public interface UsageTracker {
