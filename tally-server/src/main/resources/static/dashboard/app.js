@@ -140,11 +140,12 @@ async function refresh({ keepEventsPage = false } = {}) {
   const key = state.key;
   const current = () => generation === state.generation;
 
-  // One report, by operation and model, feeds the totals, the charts and both breakdowns: the
-  // server reads its totals and series from one snapshot of the ledger, so every panel agrees
-  // even while new events arrive.
+  // One report, by operation, model and outcome, feeds the totals, the charts and both
+  // breakdowns: the server reads its totals and series from one snapshot of the ledger, so every
+  // panel agrees even while new events arrive. The outcome keeps cancelled streams (a client that
+  // left) apart from errors.
   const tasks = [
-    getJson(reportUrl(q, { window: q.window, groupBy: 'operation,model' }), key)
+    getJson(reportUrl(q, { window: q.window, groupBy: 'operation,model,outcome' }), key)
       .then((r) => current() && renderReport(r, q)),
     loadBudgets(key, q).then((b) => current() && renderBudgets(b)),
     loadEvents(key, q).then((page) => current() && renderEvents(page)),
@@ -197,7 +198,7 @@ function bucketStarts(q) {
   return starts;
 }
 
-const MEASURES = ['requests', 'errors', 'inputTokens', 'cachedInputTokens', 'outputTokens',
+const MEASURES = ['requests', 'errors', 'cancelled', 'inputTokens', 'cachedInputTokens', 'outputTokens',
   'reasoningTokens', 'totalTokens', 'cost'];
 
 /** The points of a series summed per key (a bucket start, a model, an operation). */
@@ -211,10 +212,15 @@ function sumBy(points, keyOf) {
       sums.set(key, sum);
     }
     for (const m of MEASURES) {
-      sum[m] += Number(point[m]) || 0;
+      sum[m] += m === 'cancelled' ? cancelledIn(point) : Number(point[m]) || 0;
     }
   }
   return sums;
+}
+
+/** Requests of a point that are streams the client left: not errors, not successes. */
+function cancelledIn(point) {
+  return point.group && point.group.outcome === 'CANCELLED' ? Number(point.requests) || 0 : 0;
 }
 
 function renderReport(report, q) {
@@ -225,19 +231,22 @@ function renderReport(report, q) {
 
 function renderOverview(report, q) {
   const t = report.totals;
+  const cancelled = report.series.reduce((n, p) => n + cancelledIn(p), 0);
   const currency = t.currency || 'USD';
   const http = report.httpRequests;
   setKpi('kpi-requests', t.requests, formatInteger(t.requests),
-    `${formatInteger(t.errors)} failed`
+    `${formatInteger(t.errors)} failed · ${formatInteger(cancelled)} cancelled`
     + (http === null || http === undefined ? '' : ` · ${formatInteger(http)} HTTP request events, counted apart`));
   $('kpi-requests').dataset.httpRequests = String(http ?? '');
+  $('kpi-requests').dataset.cancelled = String(cancelled);
   setKpi('kpi-tokens', t.totalTokens, formatInteger(t.totalTokens),
     `${formatInteger(t.inputTokens)} in · ${formatInteger(t.outputTokens)} out`);
   setKpi('kpi-cost', t.cost ?? '', formatMoney(t.cost, currency),
     t.unpriced > 0 ? `${formatInteger(t.unpriced)} unpriced events (cost unknown)` : 'every event priced');
   const rate = t.requests > 0 ? t.errors / t.requests : 0;
   setKpi('kpi-error-rate', rate, t.requests > 0 ? formatPercent(rate) : '—',
-    `${formatInteger(t.errors)} of ${formatInteger(t.requests)} requests`);
+    `${formatInteger(t.errors)} of ${formatInteger(t.requests)} requests`
+    + (cancelled > 0 ? `; ${formatInteger(cancelled)} cancelled by the client, not errors` : ''));
   setKpi('kpi-p95', t.durationP95Ms ?? '', formatDuration(t.durationP95Ms), `over ${q.rangeText}`);
 
   const byStart = sumBy(report.series, (p) => Date.parse(p.start));
@@ -254,12 +263,14 @@ function renderOverview(report, q) {
   const per = q.window === 'day' ? 'per day' : 'per hour';
 
   draw($('chart-requests'), timeSeries(labels, [
-    { label: 'Succeeded', data: points.map((p) => val(p, 'requests') - val(p, 'errors')), backgroundColor: COLORS.ok },
+    { label: 'Succeeded', data: points.map((p) => val(p, 'requests') - val(p, 'errors') - val(p, 'cancelled')), backgroundColor: COLORS.ok },
     { label: 'Failed', data: points.map((p) => val(p, 'errors')), backgroundColor: COLORS.failed },
+    { label: 'Cancelled', data: points.map((p) => val(p, 'cancelled')), backgroundColor: COLORS.cancelled },
   ], { stacked: true }));
   $('cap-requests').textContent = `Requests ${per}`;
   $('desc-requests').textContent =
-    `${formatInteger(t.requests)} requests over ${q.rangeText}, ${formatInteger(t.errors)} failed.`;
+    `${formatInteger(t.requests)} requests over ${q.rangeText}, ${formatInteger(t.errors)} failed,`
+    + ` ${formatInteger(cancelled)} cancelled (the client left a stream).`;
 
   draw($('chart-tokens'), timeSeries(labels, [
     { label: 'Input', data: points.map((p) => val(p, 'inputTokens')), backgroundColor: COLORS.input },

@@ -3,6 +3,7 @@
 export const COLORS = {
   ok: '#0f766e',
   failed: '#dc2626',
+  cancelled: '#94a3b8',
   input: '#2563eb',
   cachedInput: '#93c5fd',
   output: '#16a34a',

@@ -22,9 +22,15 @@ import java.lang.annotation.Target;
  * }</pre>
  *
  * <p>Works for synchronous methods and for methods returning {@code CompletionStage} (tracked when
- * it completes; a null stage is tracked as a success with unknown usage), and for Reactor {@code
- * Mono}/{@code Flux} when Reactor is present. Spring proxies cannot see calls from a bean to
- * itself: an annotated method called through {@code this} is not tracked.
+ * it completes; a null stage is tracked as a success with unknown usage) and Reactor {@code Mono}
+ * (tracked on completion, error or cancellation). A method returning a stream — a Reactor {@code
+ * Flux}, Spring MVC's {@code SseEmitter} or {@code ResponseBodyEmitter} — is tracked as one
+ * streamed operation ({@link UsageStream}): each element or sent item that is text (or that {@link
+ * #delivered()} turns into text) is delivered output; {@link #tokens()} and {@link #model()} are
+ * read from each element ({@code #result}); a stream the client leaves is {@link
+ * Outcome#CANCELLED}; without reported usage the tokens are estimated from {@link #prompt()} and
+ * the delivered text. Spring proxies cannot see calls from a bean to itself: an annotated method
+ * called through {@code this} is not tracked.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -57,4 +63,18 @@ public @interface TrackUsage {
 
   /** SpEL for a caller-supplied operation id, to make retries idempotent. */
   String operationId() default "";
+
+  /**
+   * Streams only: SpEL for the prompt text, read from the arguments before the call. Counted by the
+   * tracker's {@link TokenEstimator} when the stream ends without reported usage (leaving the
+   * prompt out would under-bill). Empty: no prompt is counted.
+   */
+  String prompt() default "";
+
+  /**
+   * Streams only: SpEL for the text each element ({@code #result}) delivers, for example {@code
+   * "#result.text"}. Empty: an element that is a {@code CharSequence} is its own text, others
+   * deliver none.
+   */
+  String delivered() default "";
 }

@@ -1,6 +1,7 @@
 package dev.tally.core;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,6 +52,22 @@ public interface UsageOperation {
    */
   boolean success(TokenUsage tokens);
 
+  /**
+   * Ends the operation as a success, with what {@code mapper} reads from {@code result}: tokens,
+   * model, attributes. A mapper that throws is logged and counted; what it did not set is missing.
+   *
+   * @return true if this call ended the operation, false if it had already ended
+   */
+  <T extends @Nullable Object> boolean success(T result, ResultMapper<? super T> mapper);
+
+  /**
+   * Ends the operation as {@link Outcome#CANCELLED}: the caller left before it ended (for example a
+   * subscriber that cancelled). Not an error; the tokens are unknown.
+   *
+   * @return true if this call ended the operation, false if it had already ended
+   */
+  boolean cancel();
+
   /** Ends the operation as a failure with unknown token usage. */
   default boolean failure(Throwable error) {
     return failure(error, TokenUsage.missing());
@@ -71,4 +88,61 @@ public interface UsageOperation {
    * @return true if this call ended the operation, false if it had already ended
    */
   boolean failure(ErrorInfo error, TokenUsage tokens);
+
+  /**
+   * Runs {@code body} as this operation and ends it: a success with what {@code mapper} reads from
+   * the result, or a failure with the exception, which is rethrown unchanged. This is what {@link
+   * UsageTracker#call(String, UsageContext, UsageTracker.Body, ResultMapper)} does after {@code
+   * start(operation).context(context)}; call it directly to set more first (an {@link #id}).
+   */
+  default <T extends @Nullable Object, E extends Throwable> T call(
+      UsageTracker.Body<T, E> body, ResultMapper<? super T> mapper) throws E {
+    T result;
+    try {
+      result = body.get();
+    } catch (Throwable t) {
+      failure(t);
+      throw t;
+    }
+    success(result, mapper);
+    return result;
+  }
+
+  /**
+   * Runs {@code body} as this operation and ends it when the stage it returns completes, as {@link
+   * UsageTracker#callAsync(String, UsageContext, UsageTracker.Body, ResultMapper)} describes: the
+   * same stage is returned untouched; a null stage is passed through and ended as a success with
+   * unknown usage (attribute {@code tally.null_result=true}); a body that throws ends it as a
+   * failure and the exception is rethrown. The one place this rule lives.
+   */
+  default <T extends @Nullable Object, E extends Throwable> @Nullable CompletionStage<T> callAsync(
+      UsageTracker.Body<? extends @Nullable CompletionStage<T>, E> body,
+      ResultMapper<? super T> mapper)
+      throws E {
+    CompletionStage<T> stage;
+    try {
+      stage = body.get();
+    } catch (Throwable t) {
+      failure(t);
+      throw t;
+    }
+    if (stage == null) {
+      attribute("tally.null_result", "true").success(TokenUsage.missing());
+      return null;
+    }
+    try {
+      stage.whenComplete(
+          (result, error) -> {
+            if (error != null) {
+              failure(error);
+            } else {
+              success(result, mapper);
+            }
+          });
+    } catch (RuntimeException e) {
+      // A stage that cannot be observed: end now rather than never; the call is unaffected.
+      attribute("tally.unobserved", "true").success(TokenUsage.missing());
+    }
+    return stage;
+  }
 }

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * // 3. a decorator: the result or exception passes through untouched
  * Reply reply = tracker.call("chat", UsageContext.of("alice"), () -> model.chat(message), Reply::usage);
+ * // ... reading the exact model and attributes from the result as well
+ * Reply reply = tracker.call("chat", UsageContext.of("alice"), () -> model.chat(message),
+ *     (r, usage) -> usage.model(r.model()).tokens(r.usage()));
  * }</pre>
  */
 public interface UsageTracker {
@@ -77,16 +80,26 @@ public interface UsageTracker {
   }
 
   /**
-   * Runs {@code body} and tracks it. On success {@code usage} maps the result to token usage (a
-   * mapper that throws is logged, and the usage is recorded as missing). The body's result or
-   * exception reaches the caller unchanged.
+   * Runs {@code body} and tracks it. On success {@code mapper} reads the result: its tokens, the
+   * exact model and attributes (a mapper that throws is logged and counted; what it did not set is
+   * recorded as missing). The body's result or exception reaches the caller unchanged.
    */
   <T extends @Nullable Object, E extends Throwable> T call(
+      String operation, UsageContext context, Body<T, E> body, ResultMapper<? super T> mapper)
+      throws E;
+
+  /**
+   * {@link #call(String, UsageContext, Body, ResultMapper)} reading only the tokens: on success
+   * {@code usage} maps the result to token usage.
+   */
+  default <T extends @Nullable Object, E extends Throwable> T call(
       String operation,
       UsageContext context,
       Body<T, E> body,
       Function<? super T, TokenUsage> usage)
-      throws E;
+      throws E {
+    return call(operation, context, body, ResultMapper.tokens(usage));
+  }
 
   /** {@link #call} without a result to read usage from. */
   default <E extends Throwable> void run(String operation, UsageContext context, VoidBody<E> body)
@@ -98,19 +111,31 @@ public interface UsageTracker {
           body.run();
           return null;
         },
-        ignored -> TokenUsage.missing());
+        ResultMapper.none());
   }
 
   /**
-   * Calls {@code body} and tracks the stage it returns when it completes. The same stage is
-   * returned, untouched. A null stage is passed through and tracked as a success with unknown
-   * usage; a body that throws is tracked as a failure and the exception rethrown.
+   * Calls {@code body} and tracks the stage it returns when it completes; {@code mapper} reads the
+   * stage's value as for {@link #call(String, UsageContext, Body, ResultMapper)}. The same stage is
+   * returned, untouched. A null stage is passed through and tracked as a success with unknown usage
+   * (attribute {@code tally.null_result=true}); a body that throws is tracked as a failure and the
+   * exception rethrown.
    */
-  <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+  <T extends @Nullable Object, E extends Throwable> @Nullable CompletionStage<T> callAsync(
+      String operation,
+      UsageContext context,
+      Body<? extends @Nullable CompletionStage<T>, E> body,
+      ResultMapper<? super T> mapper)
+      throws E;
+
+  /** {@link #callAsync(String, UsageContext, Body, ResultMapper)} reading only the tokens. */
+  default <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
       String operation,
       UsageContext context,
       Supplier<? extends @Nullable CompletionStage<T>> body,
-      Function<? super T, TokenUsage> usage);
+      Function<? super T, TokenUsage> usage) {
+    return callAsync(operation, context, body::get, ResultMapper.tokens(usage));
+  }
 
   /** Whether tracking is on. A disabled tracker runs bodies and tracks nothing. */
   boolean isEnabled();

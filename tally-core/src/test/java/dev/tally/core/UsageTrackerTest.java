@@ -45,6 +45,92 @@ class UsageTrackerTest {
     assertThat(event.succeeded()).isTrue();
   }
 
+  record ProviderReply(String text, String model, TokenUsage usage, String finishReason) {}
+
+  @Test
+  void aResultMapperRecordsTheModelTheTokensAndAttributesReadFromTheResult() {
+    UsageContext context = UsageContext.of("alice").withModel("gpt-4o");
+
+    ProviderReply reply =
+        tracker.call(
+            "chat",
+            context,
+            () -> new ProviderReply("hi", "gpt-4o-2024-08-06", TokenUsage.reported(7, 2), "stop"),
+            (r, usage) ->
+                usage
+                    .model(r.model())
+                    .tokens(r.usage())
+                    .attribute("finish_reason", r.finishReason()));
+
+    assertThat(reply.text()).isEqualTo("hi");
+    UsageEvent event = events.last();
+    assertThat(event.model()).isEqualTo("gpt-4o-2024-08-06");
+    assertThat(event.tokens()).isEqualTo(TokenUsage.reported(7, 2));
+    assertThat(event.attributes()).containsEntry("finish_reason", "stop");
+  }
+
+  @Test
+  void aMapperThatThrowsKeepsWhatItSetRecordsMissingTokensAndNeverBreaksTheCall() {
+    String result =
+        tracker.call(
+            "chat",
+            UsageContext.of("bob").withModel("context-model"),
+            () -> "answer",
+            (r, usage) -> {
+              usage.model("answered-by");
+              throw new IllegalStateException("mapper bug");
+            });
+
+    assertThat(result).isEqualTo("answer");
+    assertThat(events.events).hasSize(1);
+    assertThat(events.last().model()).isEqualTo("answered-by");
+    assertThat(events.last().tokens()).isEqualTo(TokenUsage.missing());
+    assertThat(events.last().succeeded()).isTrue();
+  }
+
+  @Test
+  void aNullModelFromTheMapperKeepsTheContextsModel() {
+    tracker.call(
+        "chat",
+        UsageContext.of("carol").withModel("echo"),
+        () -> "x",
+        (r, usage) -> usage.model(null).tokens(null));
+
+    assertThat(events.last().model()).isEqualTo("echo");
+    assertThat(events.last().tokens()).isEqualTo(TokenUsage.missing());
+  }
+
+  @Test
+  void callAsyncWithAMapperReadsTheCompletedValue() {
+    CompletableFuture<ProviderReply> future = new CompletableFuture<>();
+
+    CompletionStage<ProviderReply> returned =
+        tracker.callAsync(
+            "chat",
+            UsageContext.of("dave"),
+            () -> future,
+            (r, usage) -> usage.model(r.model()).tokens(r.usage()));
+    assertThat(events.events).isEmpty();
+    future.complete(new ProviderReply("ok", "m-1", TokenUsage.reported(1, 1), "stop"));
+
+    assertThat(returned).isSameAs(future);
+    assertThat(events.last().model()).isEqualTo("m-1");
+    assertThat(events.last().tokens()).isEqualTo(TokenUsage.reported(1, 1));
+  }
+
+  @Test
+  void anOperationCancelledByItsCallerIsCancelledNotAnErrorAndEndsOnce() {
+    UsageOperation op = tracker.start("lookup").subject("erin");
+
+    assertThat(op.cancel()).isTrue();
+    assertThat(op.success()).isFalse();
+    assertThat(op.cancel()).isFalse();
+
+    assertThat(events.events).hasSize(1);
+    assertThat(events.last().outcome()).isEqualTo(Outcome.CANCELLED);
+    assertThat(events.last().error()).isNull();
+  }
+
   @Test
   void callRethrowsTheSameCheckedExceptionAndTracksTheFailure() {
     IOException failure = new IOException("provider unreachable");

@@ -124,7 +124,11 @@ class DashboardBrowserTest {
     api.chat(bobKey, "Bob again");
     api.post("/api/chat/sessions/" + session + "/summary", bobKey);
     api.chat(null, "anonymous hello");
+    // Bob leaves a streamed chat after three events (echo streams 201 words at 20 ms each).
+    assertThat(new Sse(port).chat(bobKey, "word ".repeat(200).trim(), null, 3).names())
+        .containsExactly("delta", "delta", "delta");
     awaitRequests(aliceKey, "operation=chat", 16);
+    awaitRequests(bobKey, "operation=chat&outcome=cancelled", 1);
     awaitRequests(bobKey, "operation=summary", 1);
     await()
         .atMost(WAIT)
@@ -293,6 +297,33 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void aStreamTheClientLeftIsShownAsCancelledApartFromErrors() {
+    signIn(bobKey);
+
+    assertTotalsEqualTheApis(bobKey, "/api/usage/me");
+    assertThat(browser.findElement(By.id("kpi-requests")).getDomAttribute("data-cancelled"))
+        .isEqualTo("1");
+    assertThat(text("kpi-requests-sub")).contains("0 failed · 1 cancelled");
+    assertThat(value("kpi-error-rate")).isEqualTo("0");
+    assertThat(text("kpi-error-rate-sub")).contains("1 cancelled by the client, not errors");
+    assertThat(datasetSum("chart-requests", "Cancelled")).isEqualTo(1.0);
+    assertThat(datasetSum("chart-requests", "Failed")).isZero();
+    assertThat(text("desc-requests")).contains("0 failed, 1 cancelled");
+
+    // The events table names the outcome, styled apart from errors.
+    List<WebElement> cancelled =
+        browser.findElements(By.cssSelector("#events td.outcome-CANCELLED"));
+    assertThat(cancelled).hasSize(1);
+    assertThat(cancelled.get(0).getText()).isEqualTo("CANCELLED");
+    assertThat(cancelled.get(0).getCssValue("color"))
+        .isNotEqualTo(
+            browser.findElement(By.cssSelector("#events td.outcome-SUCCESS")).getCssValue("color"));
+    assertThat(browser.findElements(By.cssSelector("#events td.outcome-ERROR"))).isEmpty();
+    assertNoBrowserErrors();
+    screenshot("dashboard-cancelled");
+  }
+
+  @Test
   void anAdminSeesEveryoneTopSubjectsAlertsAndMayPickASubject() {
     signIn(Api.ADMIN_KEY);
 
@@ -429,6 +460,17 @@ class DashboardBrowserTest {
     assertThat(((Number) chart.get("points")).intValue()).as("%s points", id).isPositive();
     assertThat(((Number) chart.get("sum")).doubleValue()).as("%s sum", id).isPositive();
     assertThat(text((String) chart.get("label"))).as("%s caption", id).isNotBlank();
+  }
+
+  private double datasetSum(String id, String label) {
+    return ((Number)
+            script(
+                "return Chart.getChart(document.getElementById(arguments[0])).data.datasets"
+                    + ".filter(d => d.label === arguments[1])"
+                    + ".flatMap(d => d.data).reduce((s, v) => s + (Number(v) || 0), 0)",
+                id,
+                label))
+        .doubleValue();
   }
 
   private double chartSum(String id) {

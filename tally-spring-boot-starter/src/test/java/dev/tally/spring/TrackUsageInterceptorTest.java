@@ -9,6 +9,8 @@ import dev.tally.core.TrackUsage;
 import dev.tally.spring.aop.TrackUsageInterceptor;
 import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
 import dev.tally.test.RecordingUsageTracker;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -174,6 +176,15 @@ class TrackUsageInterceptorTest {
           assertThat(tracker).event(0).isAnonymous().hasMissingUsage().succeeded();
           assertThat(tracker).event(1).hasMissingUsage();
           assertThat(aspect.expressionFailures()).isEqualTo(3);
+          SimpleMeterRegistry registry = new SimpleMeterRegistry();
+          context.getBean("tallyInterceptorFailureMetrics", MeterBinder.class).bindTo(registry);
+          assertThat(
+                  registry
+                      .get("tally.internal.failures")
+                      .tag("component", "interceptor")
+                      .functionCounter()
+                      .count())
+              .isEqualTo(3.0);
         });
   }
 

@@ -56,6 +56,19 @@ class UsageTrackingFilterTest {
       throw new IllegalStateException("handler bug");
     }
 
+    @GetMapping("/api/odd-subject")
+    String oddSubject(HttpServletRequest request) {
+      request.setAttribute(
+          UsageTrackingFilter.SUBJECT_ATTRIBUTE,
+          new Object() {
+            @Override
+            public String toString() {
+              throw new IllegalStateException("a subject that cannot be named");
+            }
+          });
+      return "answered";
+    }
+
     @GetMapping("/actuator/health")
     String health() {
       return "UP";
@@ -89,6 +102,20 @@ class UsageTrackingFilterTest {
         .hasAttribute("http.response.size", "10")
         .succeeded();
     assertThat(tracker.last().attributes().values()).noneMatch(v -> v.contains("12345"));
+  }
+
+  @Test
+  void aRequestThatCannotBeRecordedIsStillAnsweredAndTheFailureIsCounted() throws Exception {
+    UsageTrackingFilter filter =
+        new UsageTrackingFilter(tracker, "http", List.of(), List.of(), null, 200);
+    MockMvc mvc = MockMvcBuilders.standaloneSetup(new Api()).addFilters(filter).build();
+
+    String body =
+        mvc.perform(get("/api/odd-subject")).andReturn().getResponse().getContentAsString();
+    mvc.perform(get("/api/odd-subject"));
+
+    assertThat(body).isEqualTo("answered");
+    assertThat(filter.failures()).isEqualTo(2);
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.tally.test;
 
-import dev.tally.core.TokenUsage;
+import dev.tally.core.ResultMapper;
 import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageOperation;
@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -130,12 +128,9 @@ public final class RecordingUsageTracker implements UsageTracker {
 
   @Override
   public <T extends @Nullable Object, E extends Throwable> T call(
-      String operation,
-      UsageContext context,
-      Body<T, E> body,
-      Function<? super T, TokenUsage> usage)
+      String operation, UsageContext context, Body<T, E> body, ResultMapper<? super T> mapper)
       throws E {
-    return tracker.call(operation, context, body, usage);
+    return tracker.call(operation, context, body, mapper);
   }
 
   @Override
@@ -145,12 +140,13 @@ public final class RecordingUsageTracker implements UsageTracker {
   }
 
   @Override
-  public <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+  public <T extends @Nullable Object, E extends Throwable> @Nullable CompletionStage<T> callAsync(
       String operation,
       UsageContext context,
-      Supplier<? extends @Nullable CompletionStage<T>> body,
-      Function<? super T, TokenUsage> usage) {
-    return tracker.callAsync(operation, context, body, usage);
+      Body<? extends @Nullable CompletionStage<T>, E> body,
+      ResultMapper<? super T> mapper)
+      throws E {
+    return tracker.callAsync(operation, context, body, mapper);
   }
 
   @Override

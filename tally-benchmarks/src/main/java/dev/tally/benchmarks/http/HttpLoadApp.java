@@ -5,13 +5,18 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
+import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * The application behind {@code http-load.sh} and {@code http-paired.sh}: JSON endpoints whose
@@ -24,6 +29,8 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @SpringBootApplication
 public class HttpLoadApp {
+  /** Threads writing streams; more than the concurrent streams {@code sse-paired.sh} opens. */
+  static final int STREAM_WRITERS = 128;
 
   public static void main(String[] args) {
     SpringApplication app = new SpringApplication(HttpLoadApp.class);
@@ -54,6 +61,41 @@ public class HttpLoadApp {
   static class Work {
     private final Encoding encoding =
         Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    // Like the reference server's stream pool: writers block on the socket, one per open stream.
+    private final ExecutorService streamWriters =
+        Executors.newFixedThreadPool(
+            STREAM_WRITERS,
+            r -> {
+              Thread t = new Thread(r, "bench-stream-writer");
+              t.setDaemon(true);
+              return t;
+            });
+
+    /**
+     * What the reference server's echo model does for a streamed chat with no delay: the message
+     * back word by word, one SSE event per word, written by a pool thread.
+     */
+    SseEmitter stream(String user, String message) {
+      SseEmitter emitter = new SseEmitter(60_000L);
+      streamWriters.execute(
+          () -> {
+            try {
+              int start = 0;
+              for (int i = 0; i <= message.length(); i++) {
+                if (i == message.length() || message.charAt(i) == ' ') {
+                  if (i > start) {
+                    emitter.send(message.substring(start, i + (i < message.length() ? 1 : 0)));
+                  }
+                  start = i + 1;
+                }
+              }
+              emitter.complete();
+            } catch (IOException | RuntimeException e) {
+              emitter.completeWithError(e);
+            }
+          });
+      return emitter;
+    }
 
     Reply answer(String user, String question) {
       return new Reply("echo: " + question, question.length() / 4 + 1, 8);
@@ -92,6 +134,12 @@ public class HttpLoadApp {
     public Reply chat(String user, String message) {
       return work.chat(user, message);
     }
+
+    /** One streamed operation per call: the prompt and the delivered words, estimated. */
+    @TrackUsage(value = "chat-stream", subject = "#user", model = "'echo'", prompt = "#message")
+    public SseEmitter stream(String user, String message) {
+      return work.stream(user, message);
+    }
   }
 
   /** The endpoints under load: tracked, and their untracked twins under {@code /plain}. */
@@ -129,6 +177,18 @@ public class HttpLoadApp {
     public Map<String, Object> plainChat(
         @RequestParam(defaultValue = "anonymous") String user, @RequestParam String message) {
       return chatBody(work.chat(user, message));
+    }
+
+    @GetMapping(value = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public SseEmitter stream(
+        @RequestParam(defaultValue = "anonymous") String user, @RequestParam String message) {
+      return answers.stream(user, message);
+    }
+
+    @GetMapping(value = "/plain/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public SseEmitter plainStream(
+        @RequestParam(defaultValue = "anonymous") String user, @RequestParam String message) {
+      return work.stream(user, message);
     }
 
     private static Map<String, Object> answerBody(Reply reply) {

@@ -4,6 +4,7 @@ import dev.tally.core.CaptureMode;
 import dev.tally.core.ContentCapture;
 import dev.tally.core.ContentSummary;
 import dev.tally.core.ErrorInfo;
+import dev.tally.core.ResultMapper;
 import dev.tally.core.TokenEstimator;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageContext;
@@ -20,7 +21,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -91,54 +91,19 @@ public final class DefaultUsageTracker implements UsageTracker {
 
   @Override
   public <T extends @Nullable Object, E extends Throwable> T call(
-      String operation,
-      UsageContext context,
-      Body<T, E> body,
-      Function<? super T, TokenUsage> usage)
+      String operation, UsageContext context, Body<T, E> body, ResultMapper<? super T> mapper)
       throws E {
-    UsageOperation op = start(operation).context(context);
-    T result;
-    try {
-      result = body.get();
-    } catch (Throwable t) {
-      op.failure(t);
-      throw t;
-    }
-    op.success(usageOf(result, usage, operation));
-    return result;
+    return start(operation).context(context).call(body, mapper);
   }
 
   @Override
-  public <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+  public <T extends @Nullable Object, E extends Throwable> @Nullable CompletionStage<T> callAsync(
       String operation,
       UsageContext context,
-      Supplier<? extends @Nullable CompletionStage<T>> body,
-      Function<? super T, TokenUsage> usage) {
-    UsageOperation op = start(operation).context(context);
-    CompletionStage<T> stage;
-    try {
-      stage = body.get();
-    } catch (Throwable t) {
-      op.failure(t);
-      throw t;
-    }
-    if (stage == null) {
-      op.attribute("tally.null_result", "true").success(TokenUsage.missing());
-      return null;
-    }
-    try {
-      stage.whenComplete(
-          (result, error) -> {
-            if (error != null) {
-              op.failure(error);
-            } else {
-              op.success(usageOf(result, usage, operation));
-            }
-          });
-    } catch (RuntimeException e) {
-      failures.failure("async-hook", "Tally: could not observe a completion stage", e);
-    }
-    return stage;
+      Body<? extends @Nullable CompletionStage<T>, E> body,
+      ResultMapper<? super T> mapper)
+      throws E {
+    return start(operation).context(context).callAsync(body, mapper);
   }
 
   @Override
@@ -149,20 +114,6 @@ public final class DefaultUsageTracker implements UsageTracker {
   @Override
   public long invalidEvents() {
     return invalid.sum();
-  }
-
-  private <T> TokenUsage usageOf(
-      T result, Function<? super T, TokenUsage> usage, String operation) {
-    try {
-      TokenUsage tokens = usage.apply(result);
-      return tokens == null ? TokenUsage.missing() : tokens;
-    } catch (RuntimeException e) {
-      failures.failure(
-          "usage-" + operation,
-          "Tally: reading token usage of '" + operation + "' failed; recorded as MISSING",
-          e);
-      return TokenUsage.missing();
-    }
   }
 
   private @Nullable String currentTraceId() {
@@ -273,15 +224,64 @@ public final class DefaultUsageTracker implements UsageTracker {
 
     @Override
     public boolean success(TokenUsage tokens) {
-      return end(tokens, null);
+      return end(tokens, null, false);
+    }
+
+    @Override
+    public <T extends @Nullable Object> boolean success(T result, ResultMapper<? super T> mapper) {
+      if (ended.get()) {
+        return false;
+      }
+      Description read = new Description();
+      try {
+        mapper.describe(result, read);
+      } catch (RuntimeException e) {
+        failures.failure(
+            "mapper-" + operation,
+            "Tally: reading the result of '"
+                + operation
+                + "' failed; what it did not set is recorded as missing",
+            e);
+      }
+      return end(read.tokens, null, false);
     }
 
     @Override
     public boolean failure(ErrorInfo error, TokenUsage tokens) {
-      return end(tokens, error == null ? new ErrorInfo("unknown", null) : error);
+      return end(tokens, error == null ? new ErrorInfo("unknown", null) : error, false);
     }
 
-    private boolean end(TokenUsage tokens, @Nullable ErrorInfo error) {
+    @Override
+    public boolean cancel() {
+      return end(TokenUsage.missing(), null, true);
+    }
+
+    /** What a {@link ResultMapper} says, applied to this operation as it is said. */
+    private final class Description implements ResultMapper.Description {
+      private TokenUsage tokens = TokenUsage.missing();
+
+      @Override
+      public ResultMapper.Description tokens(@Nullable TokenUsage value) {
+        tokens = value == null ? TokenUsage.missing() : value;
+        return this;
+      }
+
+      @Override
+      public ResultMapper.Description model(@Nullable String value) {
+        if (value != null) {
+          Operation.this.model(value);
+        }
+        return this;
+      }
+
+      @Override
+      public ResultMapper.Description attribute(String key, String value) {
+        Operation.this.attribute(key, value);
+        return this;
+      }
+    }
+
+    private boolean end(TokenUsage tokens, @Nullable ErrorInfo error, boolean cancelled) {
       if (!ended.compareAndSet(false, true)) {
         log.debug("Tally: operation '{}' ended twice; the second end is ignored", operation);
         return false;
@@ -308,6 +308,8 @@ public final class DefaultUsageTracker implements UsageTracker {
         }
         if (error != null) {
           b.failure(error);
+        } else if (cancelled) {
+          b.cancelled();
         }
         track(b.build());
       } catch (RuntimeException e) {
@@ -341,20 +343,18 @@ public final class DefaultUsageTracker implements UsageTracker {
 
     @Override
     public <T extends @Nullable Object, E extends Throwable> T call(
-        String operation,
-        UsageContext context,
-        Body<T, E> body,
-        Function<? super T, TokenUsage> usage)
+        String operation, UsageContext context, Body<T, E> body, ResultMapper<? super T> mapper)
         throws E {
       return body.get();
     }
 
     @Override
-    public <T extends @Nullable Object> @Nullable CompletionStage<T> callAsync(
+    public <T extends @Nullable Object, E extends Throwable> @Nullable CompletionStage<T> callAsync(
         String operation,
         UsageContext context,
-        Supplier<? extends @Nullable CompletionStage<T>> body,
-        Function<? super T, TokenUsage> usage) {
+        Body<? extends @Nullable CompletionStage<T>, E> body,
+        ResultMapper<? super T> mapper)
+        throws E {
       return body.get();
     }
 
@@ -428,7 +428,17 @@ public final class DefaultUsageTracker implements UsageTracker {
     }
 
     @Override
+    public <T extends @Nullable Object> boolean success(T result, ResultMapper<? super T> mapper) {
+      return false;
+    }
+
+    @Override
     public boolean failure(ErrorInfo error, TokenUsage tokens) {
+      return false;
+    }
+
+    @Override
+    public boolean cancel() {
       return false;
     }
   }

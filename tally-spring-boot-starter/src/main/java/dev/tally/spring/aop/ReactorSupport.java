@@ -1,45 +1,63 @@
 package dev.tally.spring.aop;
 
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
-import java.util.function.Consumer;
+import dev.tally.core.ResultMapper;
+import dev.tally.core.UsageOperation;
+import dev.tally.core.UsageStream;
+import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SignalType;
 
 /** Reactor return types; loaded only when Reactor is on the classpath. */
 final class ReactorSupport {
   private ReactorSupport() {}
 
-  static boolean isReactive(@Nullable Object value) {
-    return value instanceof Mono || value instanceof Flux;
+  /**
+   * A {@code Mono}: the operation ends once, with the value (or none) on success, on error, or as
+   * cancelled when the subscriber cancels. A null Mono is passed through, a success with unknown
+   * usage.
+   */
+  static @Nullable Object mono(
+      UsageOperation op, MethodInvocation invocation, ResultMapper<@Nullable Object> mapper)
+      throws Throwable {
+    Object result;
+    try {
+      result = invocation.proceed();
+    } catch (Throwable t) {
+      op.failure(t);
+      throw t;
+    }
+    if (result == null) {
+      op.attribute("tally.null_result", "true").success();
+      return null;
+    }
+    return ((Mono<?>) result)
+        .doOnSuccess(value -> op.success(value, mapper))
+        .doOnError(op::failure)
+        .doOnCancel(op::cancel);
   }
 
   /**
-   * Wraps the publisher so the operation ends once: on completion (with a Mono's value, or a Flux's
-   * last element), on error, or on cancellation (tracked as a failure).
+   * A {@code Flux}: one streamed operation. Each element is fed to the stream; completion, error
+   * and cancellation (the client left) end it once. A null Flux is passed through and ends it.
    */
-  static Object track(Object publisher, BiConsumer<@Nullable Object, @Nullable Throwable> done) {
-    AtomicBoolean ended = new AtomicBoolean();
-    AtomicReference<@Nullable Object> last = new AtomicReference<>();
-    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-    Consumer<SignalType> onFinally =
-        signal -> {
-          if (!ended.compareAndSet(false, true)) {
-            return;
-          }
-          switch (signal) {
-            case ON_ERROR -> done.accept(null, failure.get());
-            case CANCEL -> done.accept(null, new CancellationException("subscriber cancelled"));
-            default -> done.accept(last.get(), null);
-          }
-        };
-    if (publisher instanceof Mono<?> mono) {
-      return mono.doOnNext(last::set).doOnError(failure::set).doFinally(onFinally);
+  static @Nullable Object flux(StreamFeeder feeder, MethodInvocation invocation) throws Throwable {
+    UsageStream stream = feeder.stream();
+    Object result;
+    try {
+      result = invocation.proceed();
+    } catch (Throwable t) {
+      stream.fail(t);
+      throw t;
     }
-    return ((Flux<?>) publisher).doOnNext(last::set).doOnError(failure::set).doFinally(onFinally);
+    if (result == null) {
+      stream.attribute("tally.null_result", "true").complete();
+      return null;
+    }
+    return ((Flux<?>) result)
+        .doOnNext(feeder::accept)
+        .doOnComplete(stream::complete)
+        .doOnError(stream::fail)
+        .doOnCancel(stream::cancel);
   }
 }

@@ -1,15 +1,17 @@
 package dev.tally.spring.aop;
 
-import dev.tally.core.TokenUsage;
+import dev.tally.core.ResultMapper;
 import dev.tally.core.TrackUsage;
+import dev.tally.core.UsageContext;
 import dev.tally.core.UsageOperation;
+import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.internal.OnceLogger;
 import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -24,14 +26,20 @@ import org.springframework.expression.spel.standard.SpelExpressionParser;
 import org.springframework.util.ClassUtils;
 
 /**
- * The interceptor behind {@link TrackUsage}: one usage event per call of an annotated method. The
- * business result or exception always reaches the caller unchanged; an expression that fails is
- * logged at WARN once per expression, counted in {@link #expressionFailures()}, and the value is
- * left out of the event.
+ * The interceptor behind {@link TrackUsage}: one usage event per call of an annotated method. It
+ * evaluates the annotation's expressions into a {@link UsageContext} and hands the call to the
+ * tracker ({@link UsageOperation#call} / {@link UsageOperation#callAsync}, whose rules it does not
+ * repeat), plus adapters for Reactor and Spring MVC's emitters. The business result or exception
+ * always reaches the caller unchanged; an expression that fails is reported by the one internal
+ * failure reporter (WARN once per expression, then DEBUG), counted in {@link
+ * #expressionFailures()}, and its value left out of the event.
  *
- * <p>Return types: plain values; {@link CompletionStage} (tracked on completion, a null stage is
- * passed through and tracked as success with unknown usage); Reactor {@code Mono} and {@code Flux}
- * when Reactor is on the classpath (tracked on completion, error or cancellation).
+ * <p>Return types: plain values; {@link CompletionStage} (tracked on completion; a null stage is
+ * passed through and tracked as a success with unknown usage); Reactor {@code Mono} (completion,
+ * error or cancellation); and as one streamed operation ({@link UsageStream}) Reactor {@code Flux},
+ * Spring MVC's {@code SseEmitter} and {@code ResponseBodyEmitter}: delivered text, the provider's
+ * usage read from the elements, {@code CANCELLED} when the client leaves, an estimate when no usage
+ * is reported.
  *
  * <p>A plain Spring AOP {@link MethodInterceptor} rather than an AspectJ aspect: the annotation,
  * its parsed expressions and the parameter names are resolved once per method, so a call pays for
@@ -42,12 +50,15 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
   private static final Logger log = LoggerFactory.getLogger(TrackUsageInterceptor.class);
   private static final boolean REACTOR =
       ClassUtils.isPresent(
-          "reactor.core.publisher.Mono", TrackUsageInterceptor.class.getClassLoader());
+          "reactor.core.publisher.Flux", TrackUsageInterceptor.class.getClassLoader());
+  private static final boolean MVC =
+      ClassUtils.isPresent(
+          "org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter",
+          TrackUsageInterceptor.class.getClassLoader());
 
   private final Supplier<@Nullable UsageTracker> trackerLookup;
   private final TrackedMethods methods;
-  private final Map<String, Boolean> warned = new ConcurrentHashMap<>();
-  private final LongAdder failures = new LongAdder();
+  private final Expressions expressions = new Expressions(new OnceLogger(log));
   private volatile @Nullable UsageTracker tracker;
 
   /**
@@ -67,6 +78,7 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
     UsageTracker current = tracker();
     if (current == null || !current.isEnabled()) {
@@ -74,39 +86,49 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
     }
     Object target = invocation.getThis();
     Class<?> targetClass = target == null ? null : AopUtils.getTargetClass(target);
-    TrackedMethod tracked = methods.get(invocation.getMethod(), targetClass);
-    if (tracked == null) {
+    TrackedMethod m = methods.get(invocation.getMethod(), targetClass);
+    if (m == null) {
       return invocation.proceed();
     }
-    CallContext context = new CallContext(target, tracked, invocation.getArguments());
-    UsageOperation op = begin(current, tracked, context);
-    Object result;
-    try {
-      result = invocation.proceed();
-    } catch (Throwable t) {
-      finish(op, tracked, context, null, t);
-      throw t;
+    CallContext call = new CallContext(target, m, invocation.getArguments());
+    UsageContext context = expressions.context(m, call);
+    String operationId = expressions.text(m.operationId(), call, m);
+    String name = m.annotation().value();
+    TrackedMethod.Kind kind = m.kind();
+    if ((kind == TrackedMethod.Kind.FLUX && REACTOR)
+        || (kind == TrackedMethod.Kind.EMITTER && MVC)) {
+      UsageStream stream = current.startStream(name, context);
+      if (operationId != null) {
+        stream.id(operationId);
+      }
+      String prompt = expressions.text(m.prompt(), call, m);
+      if (prompt != null) {
+        stream.prompt(prompt);
+      }
+      StreamFeeder feeder = new StreamFeeder(stream, m, call, expressions);
+      return kind == TrackedMethod.Kind.FLUX
+          ? ReactorSupport.flux(feeder, invocation)
+          : EmitterSupport.track(feeder, invocation, expressions);
     }
-    if (result instanceof CompletionStage<?> stage) {
-      safely(
-          () -> stage.whenComplete((value, error) -> finish(op, tracked, context, value, error)));
-      return result;
+    UsageOperation op = current.start(name).context(context);
+    if (operationId != null) {
+      op.id(operationId);
     }
-    if (result == null && tracked.returnsStage()) {
-      safely(() -> op.attribute("tally.null_result", "true").success(TokenUsage.missing()));
-      return null;
-    }
-    if (REACTOR && ReactorSupport.isReactive(result)) {
-      return ReactorSupport.track(
-          result, (value, error) -> finish(op, tracked, context, value, error));
-    }
-    finish(op, tracked, context, result, null);
-    return result;
+    ResultMapper<@Nullable Object> mapper = expressions.mapper(m, call);
+    return switch (kind) {
+      case STAGE ->
+          op.callAsync(() -> (CompletionStage<@Nullable Object>) invocation.proceed(), mapper);
+      case MONO ->
+          REACTOR
+              ? ReactorSupport.mono(op, invocation, mapper)
+              : op.call(invocation::proceed, mapper);
+      default -> op.call(invocation::proceed, mapper);
+    };
   }
 
-  /** Expressions that failed to evaluate, since start. */
+  /** Expressions (and reads of streamed elements) that failed, since start. */
   public long expressionFailures() {
-    return failures.sum();
+    return expressions.failures();
   }
 
   private @Nullable UsageTracker tracker() {
@@ -116,121 +138,6 @@ public final class TrackUsageInterceptor implements MethodInterceptor {
       tracker = t;
     }
     return t;
-  }
-
-  private UsageOperation begin(UsageTracker t, TrackedMethod m, CallContext context) {
-    TrackUsage a = m.annotation();
-    UsageOperation op = t.start(a.value());
-    op.subject(text(m.subject(), context, m, true));
-    op.userEmail(text(m.userEmail(), context, m, true));
-    op.sessionId(text(m.session(), context, m, true));
-    op.tenant(text(m.tenant(), context, m, true));
-    if (!a.provider().isEmpty()) {
-      op.provider(a.provider());
-    }
-    String operationId = text(m.operationId(), context, m, true);
-    if (operationId != null) {
-      op.id(operationId);
-    }
-    return op;
-  }
-
-  private void finish(
-      UsageOperation op,
-      TrackedMethod m,
-      CallContext context,
-      @Nullable Object value,
-      @Nullable Throwable error) {
-    try {
-      context.result(value);
-      // On failure there is no #result; a model expression that needs one is expected to fail.
-      String model = text(m.model(), context, m, error == null);
-      if (model != null) {
-        op.model(model);
-      }
-      if (error != null) {
-        op.failure(error);
-        return;
-      }
-      op.success(tokens(m, context));
-    } catch (RuntimeException e) {
-      count("finish:" + m.method(), "Tally: could not finish tracking " + m.method(), e);
-    }
-  }
-
-  /** With {@code counted} false a failure is neither logged nor counted (an expected one). */
-  private @Nullable String text(
-      TrackedMethod.@Nullable Expr expression,
-      CallContext context,
-      TrackedMethod m,
-      boolean counted) {
-    Object value = evaluate(expression, context, m, counted);
-    return value == null ? null : String.valueOf(value);
-  }
-
-  private TokenUsage tokens(TrackedMethod m, CallContext context) {
-    Object value = evaluate(m.tokens(), context, m, true);
-    if (value == null) {
-      return TokenUsage.missing();
-    }
-    if (value instanceof TokenUsage usage) {
-      return usage;
-    }
-    String source = m.annotation().tokens();
-    count(
-        "type:" + m.method() + ":" + source,
-        "Tally: tokens expression '"
-            + source
-            + "' on "
-            + m.method()
-            + " must return TokenUsage, returned "
-            + value.getClass().getName(),
-        null);
-    return TokenUsage.missing();
-  }
-
-  private @Nullable Object evaluate(
-      TrackedMethod.@Nullable Expr expression,
-      CallContext context,
-      TrackedMethod m,
-      boolean counted) {
-    if (expression == null) {
-      return null;
-    }
-    try {
-      return expression.parsed().getValue(context);
-    } catch (RuntimeException e) {
-      if (!counted) {
-        return null;
-      }
-      count(
-          "eval:" + m.method() + ":" + expression.source(),
-          "Tally: expression '"
-              + expression.source()
-              + "' on "
-              + m.method()
-              + " failed: "
-              + e.getMessage(),
-          null);
-      return null;
-    }
-  }
-
-  private void count(String key, String message, @Nullable Throwable error) {
-    failures.increment();
-    if (warned.putIfAbsent(key, Boolean.TRUE) == null) {
-      log.warn(message + " (logged once; the call is unaffected)", error);
-    } else {
-      log.debug(message, error);
-    }
-  }
-
-  private void safely(Runnable action) {
-    try {
-      action.run();
-    } catch (RuntimeException e) {
-      count("tracking", "Tally: tracking failed", e);
-    }
   }
 
   /** Resolved once per (method, target class); methods without the annotation map to empty. */

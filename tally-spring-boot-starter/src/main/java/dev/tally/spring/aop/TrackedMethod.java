@@ -29,8 +29,29 @@ record TrackedMethod(
     @Nullable Expr operationId,
     @Nullable Expr model,
     @Nullable Expr tokens,
+    @Nullable Expr prompt,
+    @Nullable Expr delivered,
     Map<String, Integer> argumentIndex,
-    boolean returnsStage) {
+    Kind kind) {
+
+  /** How the method's declared return type is tracked. */
+  enum Kind {
+    /** A value: tracked when the method returns. */
+    PLAIN,
+    /** A {@code CompletionStage}: tracked when it completes. */
+    STAGE,
+    /** A Reactor {@code Mono}: tracked on completion, error or cancellation. */
+    MONO,
+    /** A Reactor {@code Flux}: one streamed operation. */
+    FLUX,
+    /** Spring MVC's {@code ResponseBodyEmitter} or {@code SseEmitter}: one streamed operation. */
+    EMITTER
+  }
+
+  /** Whether the model expression reads the result (else it is known before the call). */
+  boolean modelReadsResult() {
+    return model != null && model.source().contains("#result");
+  }
 
   private static final DefaultParameterNameDiscoverer NAMES = new DefaultParameterNameDiscoverer();
 
@@ -76,8 +97,36 @@ record TrackedMethod(
         parse(parser, a.operationId()),
         parse(parser, a.model()),
         parse(parser, a.tokens()),
+        parse(parser, a.prompt()),
+        parse(parser, a.delivered()),
         Map.copyOf(index),
-        CompletionStage.class.isAssignableFrom(specific.getReturnType()));
+        kind(specific.getReturnType()));
+  }
+
+  private static Kind kind(Class<?> type) {
+    if (CompletionStage.class.isAssignableFrom(type)) {
+      return Kind.STAGE;
+    }
+    if (isA(type, "reactor.core.publisher.Flux")) {
+      return Kind.FLUX;
+    }
+    if (isA(type, "reactor.core.publisher.Mono")) {
+      return Kind.MONO;
+    }
+    if (isA(type, "org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter")) {
+      return Kind.EMITTER;
+    }
+    return Kind.PLAIN;
+  }
+
+  /** By name, so a type whose library is absent is simply not it. */
+  private static boolean isA(Class<?> type, String name) {
+    for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+      if (c.getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static @Nullable Expr parse(SpelExpressionParser parser, String source) {

@@ -3,6 +3,8 @@ package dev.tally.spring.autoconfigure;
 import dev.tally.core.TrackUsage;
 import dev.tally.core.UsageTracker;
 import dev.tally.spring.aop.TrackUsageInterceptor;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.springframework.aop.Advisor;
 import org.springframework.aop.config.AopConfigUtils;
@@ -17,6 +19,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
@@ -64,6 +67,20 @@ public final class TallyAspectAutoConfiguration {
   }
 
   /** Registers Spring's infrastructure auto-proxy creator unless a stronger one is present. */
+  /** {@code tally.internal.failures{component=interceptor}}: expressions and reads that failed. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  static class FailureMetrics {
+    @Bean
+    MeterBinder tallyInterceptorFailureMetrics(ObjectProvider<TrackUsageInterceptor> interceptor) {
+      return registry ->
+          interceptor.ifAvailable(
+              i ->
+                  TallyMetricsAutoConfiguration.internalFailures(
+                      registry, "interceptor", i, TrackUsageInterceptor::expressionFailures));
+    }
+  }
+
   static final class AutoProxyRegistrar implements ImportBeanDefinitionRegistrar {
     @Override
     public void registerBeanDefinitions(

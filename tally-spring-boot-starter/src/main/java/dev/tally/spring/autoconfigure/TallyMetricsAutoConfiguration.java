@@ -3,11 +3,13 @@ package dev.tally.spring.autoconfigure;
 import dev.tally.core.UsagePipeline;
 import dev.tally.core.budget.AlertDispatcher;
 import dev.tally.core.budget.BudgetEvaluator;
+import dev.tally.spring.event.UsageReportableListener;
 import dev.tally.spring.metrics.TallyPipelineMetrics;
 import dev.tally.spring.metrics.TallyUsageMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.function.ToDoubleFunction;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -82,5 +84,27 @@ public final class TallyMetricsAutoConfiguration {
           .tag("state", "failed")
           .register(registry);
     };
+  }
+
+  /**
+   * {@code tally.internal.failures{component=listener}}: domain events that could not be tracked.
+   */
+  @Bean
+  MeterBinder tallyListenerFailureMetrics(ObjectProvider<UsageReportableListener> listener) {
+    return registry ->
+        listener.ifAvailable(
+            l -> internalFailures(registry, "listener", l, UsageReportableListener::failures));
+  }
+
+  /**
+   * Registers {@code tally.internal.failures{component}}: failures of Tally's own parts (never of
+   * the business call), each logged at WARN once and then at DEBUG by its reporter.
+   */
+  static <T> void internalFailures(
+      MeterRegistry registry, String component, T source, ToDoubleFunction<T> count) {
+    FunctionCounter.builder("tally.internal.failures", source, count)
+        .description("Failures inside Tally's tracking (the business call is unaffected)")
+        .tag("component", component)
+        .register(registry);
   }
 }

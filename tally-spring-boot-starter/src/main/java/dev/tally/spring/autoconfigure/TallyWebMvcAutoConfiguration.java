@@ -2,6 +2,9 @@ package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.UsageTracker;
 import dev.tally.spring.web.UsageTrackingFilter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -10,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.DispatcherServlet;
 
 /** The HTTP middleware: a servlet filter that records every request, with an explicit order. */
@@ -39,5 +43,20 @@ public final class TallyWebMvcAutoConfiguration {
     registration.setOrder(f.getOrder());
     registration.addUrlPatterns("/*");
     return registration;
+  }
+
+  /** {@code tally.internal.failures{component=filter}}: requests the filter could not record. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  static class FailureMetrics {
+    @Bean
+    MeterBinder tallyFilterFailureMetrics(
+        ObjectProvider<FilterRegistrationBean<UsageTrackingFilter>> registration) {
+      return registry ->
+          registration.ifAvailable(
+              r ->
+                  TallyMetricsAutoConfiguration.internalFailures(
+                      registry, "filter", r.getFilter(), UsageTrackingFilter::failures));
+    }
   }
 }

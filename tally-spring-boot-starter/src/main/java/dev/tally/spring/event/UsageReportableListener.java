@@ -3,7 +3,7 @@ package dev.tally.spring.event;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageReportable;
 import dev.tally.core.UsageTracker;
-import java.util.concurrent.atomic.LongAdder;
+import dev.tally.core.internal.OnceLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
@@ -18,8 +18,7 @@ public final class UsageReportableListener {
   private static final Logger log = LoggerFactory.getLogger(UsageReportableListener.class);
 
   private final UsageTracker tracker;
-  private final LongAdder failures = new LongAdder();
-  private volatile boolean warned;
+  private final OnceLogger failures = new OnceLogger(log);
 
   public UsageReportableListener(UsageTracker tracker) {
     this.tracker = tracker;
@@ -32,21 +31,13 @@ public final class UsageReportableListener {
       event.describeUsage(usage);
       tracker.track(usage.build());
     } catch (RuntimeException e) {
-      failures.increment();
-      if (!warned) {
-        warned = true;
-        log.warn(
-            "Tally: could not track {} (further failures are logged at DEBUG)",
-            event.getClass().getName(),
-            e);
-      } else {
-        log.debug("Tally: could not track {}", event.getClass().getName(), e);
-      }
+      failures.failure(
+          event.getClass().getName(), "Tally: could not track " + event.getClass().getName(), e);
     }
   }
 
   /** Domain events that could not be tracked. */
   public long failures() {
-    return failures.sum();
+    return failures.count();
   }
 }

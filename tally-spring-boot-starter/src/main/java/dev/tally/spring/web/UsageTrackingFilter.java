@@ -4,6 +4,7 @@ import dev.tally.core.ErrorInfo;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.internal.OnceLogger;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 import org.springframework.util.AntPathMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
@@ -50,6 +52,8 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
   private final @Nullable String subjectHeader;
   private final RouteLimiter routes;
   private final AntPathMatcher matcher = new AntPathMatcher();
+  private final OnceLogger failures =
+      new OnceLogger(LoggerFactory.getLogger(UsageTrackingFilter.class));
 
   public UsageTrackingFilter(
       UsageTracker tracker,
@@ -129,6 +133,11 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
     }
   }
 
+  /** Requests that could not be recorded (logged at WARN once, then DEBUG), since start. */
+  public long failures() {
+    return failures.count();
+  }
+
   /** Distinct route values recorded so far (bounded by maxRoutes). */
   public int distinctRoutes() {
     return routes.size();
@@ -155,7 +164,8 @@ public final class UsageTrackingFilter extends OncePerRequestFilter {
         op.success();
       }
     } catch (RuntimeException e) {
-      logger.debug("Tally: could not record request", e);
+      failures.failure(
+          "record", "Tally: could not record a request (the request is unaffected)", e);
     }
   }
 

@@ -1,0 +1,287 @@
+package dev.tally.benchmarks.http;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * SSE load generator for {@code sse-paired.sh}: {@code concurrency} clients (JDK {@code
+ * HttpClient}, HTTP/1.1, one platform thread each) open streams back to back and read them to the
+ * end; alternating a tracked and an untracked URL in pairs (order flipping every pair) against one
+ * running application. Per run: streams and tokens (SSE data events, one per echoed word) per
+ * second, time to first token (request sent to first data line) p50/p99, and the application's CPU
+ * per stream read from {@code /proc/<pid>/stat}.
+ *
+ * <p>Usage: {@code SseLoad <trackedUrl> <plainUrl> <appPid> [concurrency=64] [seconds=15] [pairs=6]
+ * [warmupSeconds=20]}
+ */
+public final class SseLoad {
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+  private final int concurrency;
+  private final long appPid;
+  private final long paceMs;
+
+  private SseLoad(int concurrency, long appPid, long paceMs) {
+    this.concurrency = concurrency;
+    this.appPid = appPid;
+    this.paceMs = paceMs;
+  }
+
+  /** One measured run. */
+  record Run(
+      long streams, long tokens, long errors, double seconds, long[] ttftNanos, long cpuTicks) {
+    double tokensPerSecond() {
+      return tokens / seconds;
+    }
+
+    double ttftMs(double quantile) {
+      if (ttftNanos.length == 0) {
+        return Double.NaN;
+      }
+      int i = (int) Math.min(ttftNanos.length - 1, Math.ceil(quantile * ttftNanos.length) - 1);
+      return ttftNanos[Math.max(0, i)] / 1e6;
+    }
+
+    double cpuUsPerStream(long hz) {
+      return streams == 0 ? Double.NaN : cpuTicks * 1e6 / hz / streams;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    URI tracked = URI.create(args[0]);
+    URI plain = URI.create(args[1]);
+    long pid = Long.parseLong(args[2]);
+    int concurrency = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+    double seconds = args.length > 4 ? Double.parseDouble(args[4]) : 15;
+    int pairs = args.length > 5 ? Integer.parseInt(args[5]) : 6;
+    double warmup = args.length > 6 ? Double.parseDouble(args[6]) : 20;
+    long pace = args.length > 7 ? Long.parseLong(args[7]) : 0;
+    long hz = Long.parseLong(System.getProperty("clk.tck", "100"));
+    SseLoad load = new SseLoad(concurrency, pid, pace);
+
+    for (int i = 0; i < 3; i++) {
+      load.run(tracked, warmup);
+      load.run(plain, warmup);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%d concurrent clients, %.0f s per run, %d pairs, %s%n",
+        concurrency,
+        seconds,
+        pairs,
+        pace > 0 ? "paced: " + pace + " ms between a client's streams" : "saturated (no pause)");
+    System.out.println(
+        "pair  tracked tok/s  TTFT p50  p99 ms  CPU us/stream |  plain tok/s  TTFT p50  p99 ms"
+            + "  CPU us/stream | ratio  p99 added ms");
+    List<Run[]> rows = new ArrayList<>();
+    for (int p = 1; p <= pairs; p++) {
+      Run t;
+      Run u;
+      if (p % 2 == 1) {
+        t = load.run(tracked, seconds);
+        u = load.run(plain, seconds);
+      } else {
+        u = load.run(plain, seconds);
+        t = load.run(tracked, seconds);
+      }
+      rows.add(new Run[] {t, u});
+      System.out.printf(
+          Locale.ROOT,
+          "%4d  %13.0f  %8.3f  %6.3f  %13.1f | %12.0f  %8.3f  %6.3f  %13.1f | %5.3f  %+.3f"
+              + "   (streams %d/%d, errors %d/%d)%n",
+          p,
+          t.tokensPerSecond(),
+          t.ttftMs(0.5),
+          t.ttftMs(0.99),
+          t.cpuUsPerStream(hz),
+          u.tokensPerSecond(),
+          u.ttftMs(0.5),
+          u.ttftMs(0.99),
+          u.cpuUsPerStream(hz),
+          t.tokensPerSecond() / u.tokensPerSecond(),
+          t.ttftMs(0.99) - u.ttftMs(0.99),
+          t.streams(),
+          u.streams(),
+          t.errors(),
+          u.errors());
+    }
+    double[] ratio =
+        rows.stream().mapToDouble(r -> r[0].tokensPerSecond() / r[1].tokensPerSecond()).toArray();
+    double[] added =
+        rows.stream().mapToDouble(r -> r[0].ttftMs(0.99) - r[1].ttftMs(0.99)).toArray();
+    double[] cpu =
+        rows.stream().mapToDouble(r -> r[0].cpuUsPerStream(hz) - r[1].cpuUsPerStream(hz)).toArray();
+    double[] tCpu = rows.stream().mapToDouble(r -> r[0].cpuUsPerStream(hz)).toArray();
+    double[] uCpu = rows.stream().mapToDouble(r -> r[1].cpuUsPerStream(hz)).toArray();
+    System.out.printf(
+        Locale.ROOT,
+        "throughput ratio tracked/plain: %.3f (pairs %.3f..%.3f)%n",
+        mean(ratio),
+        min(ratio),
+        max(ratio));
+    System.out.printf(
+        Locale.ROOT,
+        "TTFT p99 added: %+.3f ms (pairs %+.3f..%+.3f)%n",
+        mean(added),
+        min(added),
+        max(added));
+    System.out.printf(
+        Locale.ROOT,
+        "app CPU per stream: tracked %.1f us, plain %.1f us, added %+.1f us (pairs %+.1f..%+.1f)%n",
+        mean(tCpu),
+        mean(uCpu),
+        mean(cpu),
+        min(cpu),
+        max(cpu));
+    System.exit(0);
+  }
+
+  private Run run(URI uri, double seconds) throws Exception {
+    long before = cpuTicks();
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    Client[] clients = new Client[concurrency];
+    CountDownLatch done = new CountDownLatch(concurrency);
+    long start = System.nanoTime();
+    for (int i = 0; i < concurrency; i++) {
+      Client c = new Client(uri, deadline, done);
+      clients[i] = c;
+      Thread t = new Thread(c, "sse-client-" + i);
+      t.setDaemon(true);
+      t.start();
+    }
+    done.await();
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpu = cpuTicks() - before;
+    long streams = 0;
+    long tokens = 0;
+    long errors = 0;
+    int n = 0;
+    for (Client c : clients) {
+      streams += c.streams;
+      tokens += c.tokens;
+      errors += c.errors;
+      n += c.ttftCount;
+    }
+    long[] ttft = new long[n];
+    int k = 0;
+    for (Client c : clients) {
+      System.arraycopy(c.ttft, 0, ttft, k, c.ttftCount);
+      k += c.ttftCount;
+    }
+    Arrays.sort(ttft);
+    return new Run(streams, tokens, errors, elapsed, ttft, cpu);
+  }
+
+  private long cpuTicks() throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + appPid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the command.
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /** One client: streams back to back until the deadline; each stream read to its end. */
+  private final class Client implements Runnable {
+    private final HttpRequest request;
+    private final long deadline;
+    private final CountDownLatch done;
+    long streams;
+    long tokens;
+    long errors;
+    long[] ttft = new long[1024];
+    int ttftCount;
+
+    Client(URI uri, long deadline, CountDownLatch done) {
+      this.request =
+          HttpRequest.newBuilder(uri)
+              .timeout(Duration.ofSeconds(30))
+              .header("Accept", "text/event-stream")
+              .GET()
+              .build();
+      this.deadline = deadline;
+      this.done = done;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (System.nanoTime() < deadline) {
+          try {
+            stream();
+          } catch (IOException e) {
+            errors++;
+          }
+          if (paceMs > 0) {
+            Thread.sleep(paceMs);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        done.countDown();
+      }
+    }
+
+    private void stream() throws IOException, InterruptedException {
+      long sent = System.nanoTime();
+      HttpResponse<InputStream> response =
+          http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() != 200) {
+        response.body().close();
+        errors++;
+        return;
+      }
+      long first = 0;
+      long words = 0;
+      try (BufferedReader lines =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          if (line.startsWith("data:")) {
+            if (first == 0) {
+              first = System.nanoTime();
+            }
+            words++;
+          }
+        }
+      }
+      streams++;
+      tokens += words;
+      if (first != 0) {
+        if (ttftCount == ttft.length) {
+          ttft = Arrays.copyOf(ttft, ttftCount * 2);
+        }
+        ttft[ttftCount++] = first - sent;
+      }
+    }
+  }
+
+  private static double mean(double[] v) {
+    return Arrays.stream(v).average().orElse(Double.NaN);
+  }
+
+  private static double min(double[] v) {
+    return Arrays.stream(v).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] v) {
+    return Arrays.stream(v).max().orElse(Double.NaN);
+  }
+}
