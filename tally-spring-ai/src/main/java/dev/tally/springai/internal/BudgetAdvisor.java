@@ -49,18 +49,23 @@ public final class BudgetAdvisor implements CallAdvisor, StreamAdvisor {
   public Flux<ChatClientResponse> adviseStream(
       ChatClientRequest request, StreamAdvisorChain chain) {
     Flux<ChatClientResponse> rest = chain.nextStream(request);
-    return Flux.defer(
-        () -> {
-          TallyBudgetExceededException refusal = refusal();
+    return Flux.deferContextual(
+        context -> {
+          String propagated = context.getOrDefault(SubjectThreadLocalAccessor.KEY, null);
+          TallyBudgetExceededException refusal = refusal(propagated);
           return refusal != null ? Flux.error(refusal) : rest;
         });
   }
 
   private @Nullable TallyBudgetExceededException refusal() {
+    return refusal(null);
+  }
+
+  private @Nullable TallyBudgetExceededException refusal(@Nullable String propagated) {
     String subject;
     Optional<BudgetGuard.Refusal> refused;
     try {
-      String current = subjects.currentSubject();
+      String current = propagated != null ? propagated : subjects.currentSubject();
       subject = current == null || current.isBlank() ? UsageEvent.ANONYMOUS : current;
       refused = guard.check(subject);
     } catch (RuntimeException e) {

@@ -29,18 +29,27 @@ public final class RoundAdvisor implements StreamAdvisor {
   public Flux<ChatClientResponse> adviseStream(
       ChatClientRequest request, StreamAdvisorChain chain) {
     Flux<ChatClientResponse> rest = chain.nextStream(request);
-    return Flux.defer(
-        () -> {
+    return Flux.deferContextual(
+        context -> {
           RoundLink link = new RoundLink();
+          // The subject captured into Reactor's context on the request thread (Spring MVC does so
+          // for a returned Flux when context propagation is present): the model's observation
+          // starts on this thread, inside the subscribe below.
+          String subject = context.getOrDefault(SubjectThreadLocalAccessor.KEY, null);
           Flux<ChatClientResponse> linked =
               Flux.from(
                   (Subscriber<? super ChatClientResponse> subscriber) -> {
                     RoundLink previous = RoundLink.open();
+                    String previousSubject = CurrentSubject.get();
                     RoundLink.open(link);
+                    if (subject != null) {
+                      CurrentSubject.set(subject);
+                    }
                     try {
                       rest.subscribe(subscriber);
                     } finally {
                       RoundLink.open(previous);
+                      CurrentSubject.set(previousSubject);
                     }
                   });
           return linked
