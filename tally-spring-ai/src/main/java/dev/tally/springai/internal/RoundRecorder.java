@@ -9,6 +9,7 @@ import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.spring.metrics.TallyUsageMetrics;
 import dev.tally.springai.SubjectResolver;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -29,7 +30,7 @@ public final class RoundRecorder {
   /**
    * The attribute naming the model the caller asked for, when it differs or the answer has none.
    */
-  public static final String REQUEST_MODEL_ATTRIBUTE = "gen_ai.request.model";
+  public static final String REQUEST_MODEL_ATTRIBUTE = TallyUsageMetrics.REQUEST_MODEL_ATTRIBUTE;
 
   private static final Logger log = LoggerFactory.getLogger(RoundRecorder.class);
 
