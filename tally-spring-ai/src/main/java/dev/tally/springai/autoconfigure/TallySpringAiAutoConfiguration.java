@@ -1,5 +1,7 @@
 package dev.tally.springai.autoconfigure;
 
+import dev.tally.core.CaptureMode;
+import dev.tally.core.ContentCapture;
 import dev.tally.core.TokenEstimator;
 import dev.tally.core.UsageTracker;
 import dev.tally.core.budget.BudgetGuard;
@@ -83,8 +85,11 @@ public final class TallySpringAiAutoConfiguration {
       UsageTracker tracker,
       SubjectResolver subjects,
       TokenEstimator estimator,
-      TallySpringAiProperties properties) {
-    return new RoundRecorder(tracker, subjects, estimator, properties.getOperation());
+      TallySpringAiProperties properties,
+      ObjectProvider<ContentCapture> capture) {
+    ContentCapture policy = capture.getIfAvailable();
+    boolean keepText = policy != null && policy.mode() == CaptureMode.FULL;
+    return new RoundRecorder(tracker, subjects, estimator, properties.getOperation(), keepText);
   }
 
   @Bean

@@ -5,7 +5,9 @@ import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageStream;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
+import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
 
 /**
  * One model round being tracked: a call ({@link #operation}) or a stream ({@link #stream}), kept in
@@ -18,7 +20,8 @@ public final class ChatRound {
 
   final @Nullable UsageOperation operation;
   final @Nullable UsageStream stream;
-  final String prompt;
+  final Prompt prompt;
+  private @Nullable String promptText;
   final @Nullable String requestedModel;
   final @Nullable String provider;
   volatile boolean fed;
@@ -40,7 +43,7 @@ public final class ChatRound {
   ChatRound(
       @Nullable UsageOperation operation,
       @Nullable UsageStream stream,
-      String prompt,
+      Prompt prompt,
       @Nullable String requestedModel,
       @Nullable String provider) {
     this.operation = operation;
@@ -48,5 +51,30 @@ public final class ChatRound {
     this.prompt = prompt;
     this.requestedModel = requestedModel;
     this.provider = provider;
+  }
+
+  /** The prompt's text, built on first use (only when estimating or capturing text). */
+  String promptText() {
+    String text = promptText;
+    if (text == null) {
+      String contents = prompt.getContents();
+      text = contents == null ? "" : contents;
+      promptText = text;
+    }
+    return text;
+  }
+
+  /** The prompt's length in characters, without building its text. */
+  int promptLength() {
+    String text = promptText;
+    if (text != null) {
+      return text.length();
+    }
+    int length = 0;
+    for (Message message : prompt.getInstructions()) {
+      String part = message.getText();
+      length += part == null ? 0 : part.length();
+    }
+    return length;
   }
 }

@@ -38,10 +38,19 @@ public final class RoundRecorder {
   private final SubjectResolver subjects;
   private final TokenEstimator estimator;
   private final String operationName;
+  private final boolean keepText;
   private volatile boolean warned;
 
+  /**
+   * @param keepText whether prompt and answer text are handed to the tracker (whose capture policy
+   *     then decides); false hands lengths only, without building the prompt's text
+   */
   public RoundRecorder(
-      UsageTracker tracker, SubjectResolver subjects, TokenEstimator estimator, String operation) {
+      UsageTracker tracker,
+      SubjectResolver subjects,
+      TokenEstimator estimator,
+      String operation,
+      boolean keepText) {
     if (operation == null || operation.isBlank()) {
       throw new IllegalArgumentException("operation must not be blank, was \"" + operation + "\"");
     }
@@ -49,6 +58,7 @@ public final class RoundRecorder {
     this.subjects = subjects;
     this.estimator = estimator;
     this.operationName = operation;
+    this.keepText = keepText;
   }
 
   public void start(ChatModelObservationContext context) {
@@ -57,7 +67,6 @@ public final class RoundRecorder {
     }
     try {
       Prompt prompt = context.getRequest();
-      String promptText = promptText(prompt);
       ChatOptions options = prompt.getOptions();
       String requested = options == null ? null : options.getModel();
       String provider = context.getOperationMetadata().provider();
@@ -68,8 +77,9 @@ public final class RoundRecorder {
         if (requested != null) {
           usage = usage.withAttribute(REQUEST_MODEL_ATTRIBUTE, requested);
         }
-        UsageStream stream = tracker.startStream(operationName, usage).prompt(promptText);
-        round = new ChatRound(null, stream, promptText, requested, provider);
+        UsageStream stream = tracker.startStream(operationName, usage);
+        round = new ChatRound(null, stream, prompt, requested, provider);
+        stream.prompt(round.promptText());
         RoundLink link = RoundLink.open();
         if (link != null) {
           link.attach(round);
@@ -80,7 +90,7 @@ public final class RoundRecorder {
         if (requested != null) {
           op.attribute(REQUEST_MODEL_ATTRIBUTE, requested);
         }
-        round = new ChatRound(op, null, promptText, requested, provider);
+        round = new ChatRound(op, null, prompt, requested, provider);
       }
       context.put(ChatRound.KEY, round);
     } catch (RuntimeException e) {
@@ -111,7 +121,12 @@ public final class RoundRecorder {
       @Nullable Throwable error) {
     String model = responseModel(response, round.requestedModel);
     String output = outputText(response);
-    op.model(model).content(ContentSummary.of(round.prompt, response == null ? null : output));
+    op.model(model)
+        .content(
+            keepText
+                ? ContentSummary.of(round.promptText(), response == null ? null : output)
+                : ContentSummary.lengths(
+                    round.promptLength(), response == null ? -1 : output.length()));
     if (error != null) {
       op.failure(ErrorCodes.of(error), TokenUsage.missing());
       return;
@@ -124,7 +139,8 @@ public final class RoundRecorder {
       op.success(reported);
       return;
     }
-    long input = round.prompt.isEmpty() ? 0 : estimator.count(round.prompt, model);
+    String promptText = round.promptText();
+    long input = promptText.isEmpty() ? 0 : estimator.count(promptText, model);
     long out = output.isEmpty() ? 0 : estimator.count(output, model);
     if (input + out == 0) {
       op.success(TokenUsage.missing());
@@ -271,11 +287,6 @@ public final class RoundRecorder {
       out.append(call.name()).append(call.arguments());
     }
     return out.toString();
-  }
-
-  private static String promptText(Prompt prompt) {
-    String contents = prompt.getContents();
-    return contents == null ? "" : contents;
   }
 
   private void warn(String what, RuntimeException e) {
