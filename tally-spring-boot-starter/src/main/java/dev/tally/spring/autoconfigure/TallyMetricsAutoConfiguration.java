@@ -3,6 +3,7 @@ package dev.tally.spring.autoconfigure;
 import dev.tally.core.UsagePipeline;
 import dev.tally.core.budget.AlertDispatcher;
 import dev.tally.core.budget.BudgetEvaluator;
+import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.spring.event.UsageReportableListener;
 import dev.tally.spring.metrics.TallyPipelineMetrics;
 import dev.tally.spring.metrics.TallyUsageMetrics;
@@ -36,8 +37,10 @@ public final class TallyMetricsAutoConfiguration {
   @Bean
   @ConditionalOnBean(MeterRegistry.class)
   @ConditionalOnMissingBean
-  TallyUsageMetrics tallyUsageMetrics(MeterRegistry registry, TallyProperties properties) {
-    return new TallyUsageMetrics(registry, properties.getMetrics().getMaxTagValues());
+  TallyUsageMetrics tallyUsageMetrics(
+      MeterRegistry registry, TallyProperties properties, ObjectProvider<PriceCatalog> prices) {
+    return new TallyUsageMetrics(
+        registry, properties.getMetrics().getMaxTagValues(), prices.getIfAvailable());
   }
 
   @Bean
