@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsagePipeline;
-import dev.tally.jdbc.EventQuery;
+import dev.tally.core.query.EventQuery;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,17 +1,18 @@
 package dev.tally.spring.metrics;
 
+import dev.tally.core.Cost;
 import dev.tally.core.Outcome;
 import dev.tally.core.StreamDetails;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
-import dev.tally.core.pricing.Cost;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.core.pricing.PricingSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -154,23 +155,16 @@ public final class TallyUsageMetrics implements Consumer<UsageEvent> {
 
   private void cost(UsageEvent event, Tags tags) {
     UsageEvent priced = event;
-    if (prices != null && !event.attributes().containsKey(Cost.AMOUNT_ATTRIBUTE)) {
+    if (prices != null && !event.cost().isPriced()) {
       priced = PricingSink.price(event, prices);
     }
-    String amount = priced.attributes().get(Cost.AMOUNT_ATTRIBUTE);
-    String currency = priced.attributes().get(Cost.CURRENCY_ATTRIBUTE);
-    if (amount == null || currency == null || !currency.matches("[A-Z]{3}")) {
+    Cost cost = priced.cost();
+    BigDecimal amount = cost.amount();
+    String currency = cost.currency();
+    if (amount == null || currency == null || amount.signum() <= 0) {
       return;
     }
-    double value;
-    try {
-      value = Double.parseDouble(amount);
-    } catch (NumberFormatException e) {
-      return;
-    }
-    if (value <= 0 || Double.isNaN(value) || Double.isInfinite(value)) {
-      return;
-    }
+    double value = amount.doubleValue();
     Counter.builder("tally.usage.cost")
         .description("Priced cost of tracked operations, in the currency named by the tag")
         .tag("gen_ai.provider.name", tags.provider)

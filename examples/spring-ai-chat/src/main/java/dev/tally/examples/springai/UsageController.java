@@ -1,9 +1,9 @@
 package dev.tally.examples.springai;
 
-import dev.tally.jdbc.GroupField;
-import dev.tally.jdbc.UsageQueries;
-import dev.tally.jdbc.UsageQuery;
-import dev.tally.jdbc.UsageRow;
+import dev.tally.core.query.GroupField;
+import dev.tally.core.query.UsageQueries;
+import dev.tally.core.query.UsageQuery;
+import dev.tally.core.query.UsageRow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
