@@ -3,6 +3,7 @@ package dev.tally.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
@@ -10,6 +11,7 @@ import dev.tally.core.UsageSource;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +41,7 @@ class EventWriterTest {
         .attribute("emoji", "\uD83D\uDE00")
         .traceId("4bf92f3577b34da6a3ce929d0e0e4736")
         .content(new ContentSummary(12, 34, "hello", "Echo: hello"))
+        .cost(Cost.of(new BigDecimal("0.000123450"), "USD", "2026-12-01"))
         .build();
   }
 
@@ -63,11 +66,11 @@ class EventWriterTest {
     assertThat(EventCodec.decode(batch, 0, batch.length)).containsExactly(full(), sparse());
   }
 
-  /** The format written the slow, obvious way: DataOutputStream, as EventCodec did before. */
+  /** The format (version 2) written the slow, obvious way, with DataOutputStream. */
   private static byte[] reference(UsageEvent e) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    out.writeByte(1);
+    out.writeByte(2);
     out.writeInt(1);
     string(out, e.id());
     out.writeLong(e.occurredAt().getEpochSecond());
@@ -100,6 +103,9 @@ class EventWriterTest {
     out.writeInt(e.content().outputLength());
     string(out, e.content().inputText());
     string(out, e.content().outputText());
+    string(out, e.cost().amount() == null ? null : e.cost().amount().toString());
+    string(out, e.cost().currency());
+    string(out, e.cost().priceVersion());
     out.flush();
     return bytes.toByteArray();
   }
