@@ -315,6 +315,24 @@ class UsagePipelineJournalTest {
   }
 
   @Test
+  void anEventTooLargeForAJournalSegmentGoesThroughTheSpoolAndIsDeliveredOnce() throws Exception {
+    TestSink sink = TestSink.countingIds();
+    UsagePipeline pipeline =
+        start(journaled(sink).journalSegmentBytes(4096).journalMaxBytes(64 * 4096));
+    UsageEvent large =
+        Events.chat("large").toBuilder()
+            .content(new ContentSummary(6_000, 0, "x".repeat(6_000), null))
+            .build();
+    pipeline.submit(Events.chat("small"));
+    pipeline.submit(large);
+    await().atMost(WAIT).until(() -> sink.has("large") && sink.has("small"));
+    assertThat(pipeline.stats().spooled()).isEqualTo(1);
+    pipeline.flush().get(60, TimeUnit.SECONDS);
+    assertThat(sink.duplicates()).isZero();
+    assertThat(pipeline.stats().spoolBytes()).isZero();
+  }
+
+  @Test
   void builderRejectsACapBelowTwoSegmentsNamingIt() {
     assertThatThrownBy(
             () ->

@@ -300,18 +300,36 @@ final class JournalWorker {
 
   /**
    * Appends what the spool holds (events submitted after an earlier close, or whose append failed)
-   * to the journal, a batch at a time. A crash between the append and the spool's commit appends
-   * them twice; the store's ids make that harmless.
+   * to the journal, a batch at a time. An event larger than a journal segment can hold is exported
+   * directly instead. A crash between the append and the spool's commit appends them twice; the
+   * store's ids make that harmless. Stops, leaving the spool as it is, at the cap, on an I/O error
+   * (a full disk: tried again later) or when the sink refuses the direct export.
    */
   private void moveSpoolIntoJournal() throws IOException {
     Spool.Batch batch = spool.peek(batchSize);
     if (batch.events().isEmpty()) {
       return;
     }
+    List<UsageEvent> tooLarge = new ArrayList<>();
     for (UsageEvent event : batch.events()) {
-      if (!journal.append(EventCodec.encode(List.of(event)))) {
-        return; // at the cap: the spool keeps them until there is room
+      try {
+        if (!journal.append(EventCodec.encode(List.of(event)))) {
+          return; // at the cap: the spool keeps them until there is room
+        }
+      } catch (IllegalArgumentException e) {
+        tooLarge.add(event);
+      } catch (IOException e) {
+        pipeline.failures.failure(
+            "journal-from-spool",
+            "Tally: could not move spooled events into the journal; they stay in the spool",
+            e);
+        return;
       }
+    }
+    if (!tooLarge.isEmpty()
+        && !delivery.deliver(
+            new PendingBatch(tooLarge, journal.checkpointed(), 0), Long.MAX_VALUE)) {
+      return;
     }
     spool.commit(batch);
   }
