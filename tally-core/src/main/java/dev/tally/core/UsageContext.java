@@ -5,8 +5,12 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who and what an operation is about, known before it runs: the subject, session, tenant, model and
- * extra attributes. Immutable; the {@code with...} methods return copies.
+ * Who and where an operation happened, known before it runs: the subject, user email, session,
+ * tenant, model, provider and extra attributes. The one declaration of these fields: a {@link
+ * UsageEvent} holds one as its {@link UsageEvent#context() context} (its {@code subject()}, {@code
+ * model()}, ... read from it), and the tracker's operations and streams start from one. Immutable;
+ * the {@code with...} methods return copies. A null or blank subject means {@link
+ * UsageEvent#ANONYMOUS}. Lengths and attribute limits are checked when an event is built from it.
  */
 public record UsageContext(
     String subject,

@@ -20,19 +20,15 @@ import org.jspecify.annotations.Nullable;
  * @param id unique id, at most {@link #MAX_ID_LENGTH} characters
  * @param occurredAt when the operation started
  * @param operation what it was, for example {@code "chat"}
- * @param subject who did it: a user id, or {@link #ANONYMOUS}
- * @param userEmail the user's email, when known
- * @param sessionId the conversation or session the operation belongs to
- * @param tenant the customer or organisation, for multi-tenant services
- * @param model the model used, for example {@code gpt-4o-mini}
- * @param provider who served the model, for example {@code openai}
+ * @param context who and where: the subject (a user id, or {@link #ANONYMOUS}), user email,
+ *     session, tenant, model, provider and extra attributes; each has its accessor on the event too
+ *     ({@link #subject()}, {@link #model()}, ...)
  * @param tokens token usage by category, with its source
  * @param cost what it cost, or {@link Cost#unpriced()}: unknown, never zero
  * @param duration how long it took, never negative
  * @param outcome success, error or cancelled
  * @param error the error type and message when the outcome is {@link Outcome#ERROR}; optionally the
  *     reason when it is {@link Outcome#CANCELLED}
- * @param attributes extra string attributes, bounded in count and length
  * @param traceId the trace id of the request, when tracing is on
  * @param content lengths (and, only when capture is enabled, text) of input and output
  */
@@ -40,18 +36,12 @@ public record UsageEvent(
     String id,
     Instant occurredAt,
     String operation,
-    String subject,
-    @Nullable String userEmail,
-    @Nullable String sessionId,
-    @Nullable String tenant,
-    @Nullable String model,
-    @Nullable String provider,
+    UsageContext context,
     TokenUsage tokens,
     Cost cost,
     Duration duration,
     Outcome outcome,
     @Nullable ErrorInfo error,
-    Map<String, String> attributes,
     @Nullable String traceId,
     ContentSummary content) {
 
@@ -75,12 +65,16 @@ public record UsageEvent(
       throw new UsageValidationException("occurredAt", null, "must not be null");
     }
     requireText("operation", operation, MAX_OPERATION_LENGTH);
-    requireText("subject", subject, MAX_SUBJECT_LENGTH);
-    optionalText("userEmail", userEmail);
-    optionalText("sessionId", sessionId);
-    optionalText("tenant", tenant);
-    optionalText("model", model);
-    optionalText("provider", provider);
+    if (context == null) {
+      throw new UsageValidationException("context", null, "must not be null");
+    }
+    requireText("subject", context.subject(), MAX_SUBJECT_LENGTH);
+    optionalText("userEmail", context.userEmail());
+    optionalText("sessionId", context.sessionId());
+    optionalText("tenant", context.tenant());
+    optionalText("model", context.model());
+    optionalText("provider", context.provider());
+    validAttributes(context.attributes());
     optionalText("traceId", traceId);
     if (tokens == null) {
       throw new UsageValidationException("tokens", null, "must not be null");
@@ -100,7 +94,6 @@ public record UsageEvent(
     if (outcome == Outcome.ERROR && error == null) {
       error = new ErrorInfo("unknown", null);
     }
-    attributes = validAttributes(attributes);
     if (content == null) {
       throw new UsageValidationException("content", null, "must not be null");
     }
@@ -121,18 +114,12 @@ public record UsageEvent(
     Builder b = new Builder(operation, Clock.systemUTC());
     b.id = id;
     b.occurredAt = occurredAt;
-    b.subject = subject;
-    b.userEmail = userEmail;
-    b.sessionId = sessionId;
-    b.tenant = tenant;
-    b.model = model;
-    b.provider = provider;
+    b.context(context);
     b.tokens = tokens;
     b.cost = cost;
     b.duration = duration;
     b.outcome = outcome;
     b.error = error;
-    b.attributes.putAll(attributes);
     b.traceId = traceId;
     b.content = content;
     b.skipFutureCheck = true;
@@ -145,18 +132,12 @@ public record UsageEvent(
         id,
         occurredAt,
         operation,
-        subject,
-        userEmail,
-        sessionId,
-        tenant,
-        model,
-        provider,
+        context,
         tokens,
         cost,
         duration,
         outcome,
         error,
-        attributes,
         traceId,
         newContent);
   }
@@ -170,20 +151,49 @@ public record UsageEvent(
         id,
         occurredAt,
         operation,
-        subject,
-        userEmail,
-        sessionId,
-        tenant,
-        model,
-        provider,
+        context,
         tokens,
         newCost,
         duration,
         outcome,
         error,
-        attributes,
         traceId,
         content);
+  }
+
+  /** Who did it: a user id, or {@link #ANONYMOUS}; from {@link #context()}. */
+  public String subject() {
+    return context.subject();
+  }
+
+  /** The user's email, when known; from {@link #context()}. */
+  public @Nullable String userEmail() {
+    return context.userEmail();
+  }
+
+  /** The conversation or session the operation belongs to; from {@link #context()}. */
+  public @Nullable String sessionId() {
+    return context.sessionId();
+  }
+
+  /** The customer or organisation, for multi-tenant services; from {@link #context()}. */
+  public @Nullable String tenant() {
+    return context.tenant();
+  }
+
+  /** The model used, for example {@code gpt-4o-mini}; from {@link #context()}. */
+  public @Nullable String model() {
+    return context.model();
+  }
+
+  /** Who served the model, for example {@code openai}; from {@link #context()}. */
+  public @Nullable String provider() {
+    return context.provider();
+  }
+
+  /** Extra string attributes, bounded in count and length; from {@link #context()}. */
+  public Map<String, String> attributes() {
+    return context.attributes();
   }
 
   /** Whether the outcome is {@link Outcome#SUCCESS}. */
@@ -295,6 +305,21 @@ public record UsageEvent(
       return this;
     }
 
+    /**
+     * Sets every who/where field from a context: subject, user email, session, tenant, model,
+     * provider, and adds its attributes to those already set.
+     */
+    public Builder context(UsageContext context) {
+      this.subject = context.subject();
+      this.userEmail = context.userEmail();
+      this.sessionId = context.sessionId();
+      this.tenant = context.tenant();
+      this.model = context.model();
+      this.provider = context.provider();
+      this.attributes.putAll(context.attributes());
+      return this;
+    }
+
     public Builder userEmail(@Nullable String userEmail) {
       this.userEmail = userEmail;
       return this;
@@ -399,23 +424,13 @@ public record UsageEvent(
             "must not be more than " + MAX_CLOCK_SKEW + " after now (" + now + ")");
       }
       String eventId = id == null ? UuidV7.generateString(at.toEpochMilli()) : id;
+      // A context turns a blank subject into ANONYMOUS; an event built with one is refused.
+      requireText("subject", subject, MAX_SUBJECT_LENGTH);
+      UsageContext context =
+          new UsageContext(
+              subject, userEmail, sessionId, tenant, model, provider, validAttributes(attributes));
       return new UsageEvent(
-          eventId,
-          at,
-          operation,
-          subject,
-          userEmail,
-          sessionId,
-          tenant,
-          model,
-          provider,
-          tokens,
-          cost,
-          duration,
-          outcome,
-          error,
-          attributes,
-          traceId,
+          eventId, at, operation, context, tokens, cost, duration, outcome, error, traceId,
           content);
     }
   }

@@ -169,8 +169,12 @@ class TallyAutoConfigurationTest {
         .run(
             context -> {
               assertThat(context).doesNotHaveBean(JdbcUsageStore.class);
-              assertThat(context.getBean(UsagePipeline.class).sink())
-                  .isSameAs(context.getBean(InMemoryUsageSink.class));
+              // The in-memory sink answers UsageQueries, so budgets wrap it; it is still the store.
+              dev.tally.core.UsageSink sink = context.getBean(UsagePipeline.class).sink();
+              while (sink instanceof dev.tally.core.ForwardingUsageSink forwarding) {
+                sink = forwarding.delegate();
+              }
+              assertThat(sink).isSameAs(context.getBean(InMemoryUsageSink.class));
             });
     UsageTracker own = UsageTracker.noop();
     runner()
@@ -305,7 +309,11 @@ class TallyAutoConfigurationTest {
                   }
                 })
         .withPropertyValues("tally.store.url=jdbc:sqlite:" + dir.resolve("other.db"))
-        .withUserConfiguration(InMemorySinkConfig.class)
+        // A sink that answers no queries itself (InMemoryUsageSink would: it is UsageQueries too).
+        .withBean(
+            "plainSink",
+            dev.tally.core.UsageSink.class,
+            () -> batch -> java.util.concurrent.CompletableFuture.completedFuture(null))
         .run(
             context -> {
               assertThat(context).hasNotFailed();

@@ -1,6 +1,7 @@
 package dev.tally.test;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
@@ -200,6 +201,16 @@ public final class UsageEventAssert extends AbstractAssert<UsageEventAssert, Usa
   /** The duration equals {@code expected} exactly; use a test {@link java.time.Clock} for this. */
   public UsageEventAssert hasDuration(Duration expected) {
     return hasField("duration", expected, UsageEvent::duration);
+  }
+
+  /** The typed cost equals {@code expected}, amount and scale included. */
+  public UsageEventAssert hasCost(Cost expected) {
+    return hasField("cost", expected, UsageEvent::cost);
+  }
+
+  /** The event is unpriced: its cost is unknown ({@link Cost#unpriced()}), never zero. */
+  public UsageEventAssert isUnpriced() {
+    return hasCost(Cost.unpriced());
   }
 
   /** The attribute {@code key} is present with {@code value}. */

@@ -4,10 +4,12 @@ import static dev.tally.test.TallyAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.core.ContentSummary;
+import dev.tally.core.Cost;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -160,5 +162,16 @@ class UsageEventAssertTest {
   void nullEventFailsAsAnAssertion() {
     assertThatThrownBy(() -> assertThat((UsageEvent) null).hasOperation("chat"))
         .isInstanceOf(AssertionError.class);
+  }
+
+  @Test
+  void costAssertionsTellPricedFromUnpriced() {
+    UsageEvent priced = chat.withCost(Cost.of(new BigDecimal("0.0042"), "USD", "v1"));
+
+    assertThat(chat).isUnpriced();
+    assertThat(priced).hasCost(Cost.of(new BigDecimal("0.0042"), "USD", "v1"));
+    assertThatThrownBy(() -> assertThat(priced).isUnpriced())
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("cost");
   }
 }

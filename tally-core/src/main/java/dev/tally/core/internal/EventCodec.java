@@ -5,6 +5,7 @@ import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import java.io.DataInputStream;
@@ -117,18 +118,12 @@ public final class EventCodec {
         id,
         occurredAt,
         operation,
-        subject,
-        userEmail,
-        sessionId,
-        tenant,
-        model,
-        provider,
+        new UsageContext(subject, userEmail, sessionId, tenant, model, provider, attributes),
         tokens,
         cost,
         duration,
         outcome,
         errorType == null ? null : new ErrorInfo(errorType, errorMessage),
-        attributes,
         traceId,
         content);
   }

@@ -5,6 +5,7 @@ import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.Outcome;
 import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageContext;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
 import dev.tally.core.query.EventPage;
@@ -121,18 +122,19 @@ public final class EventReader {
         id,
         EventRow.instantOf(at),
         operation,
-        subject,
-        userEmail,
-        sessionId,
-        tenant,
-        model,
-        provider,
+        new UsageContext(
+            subject,
+            userEmail,
+            sessionId,
+            tenant,
+            model,
+            provider,
+            AttributesCodec.decode(attributes)),
         new TokenUsage(input, cachedInput, cacheWrite, output, reasoning, source),
         cost(cost, currency, priceVersion),
         Duration.ofNanos(durationNs),
         outcome,
         errorType == null ? null : new ErrorInfo(errorType, errorMessage),
-        AttributesCodec.decode(attributes),
         traceId,
         new ContentSummary(inputLength, outputLength, inputText, outputText));
   }
