@@ -50,7 +50,7 @@ import reactor.core.scheduler.Schedulers;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     classes = MvcStreamSubjectTest.App.class,
-    properties = {"spring.reactor.context-propagation=auto", "tally.pipeline.flush-interval=5ms"})
+    properties = {"tally.pipeline.flush-interval=5ms"})
 class MvcStreamSubjectTest {
   static final FakeOpenAi OPENAI = start();
   static final Path DIR = tempDir();

@@ -336,4 +336,26 @@ class OpenAiChatModelTrackingTest {
           assertThat(TestLedger.events(context)).hasSize(1);
         });
   }
+
+  @Test
+  void promptAndAnswerTextAreKeptOnlyWithFullCapture() {
+    openAi.reply(Reply.json(completion("Hello there", usage(12, 0, 5, 0))));
+    openAi.reply(Reply.stream(List.of(chunk("Hi "), chunk("you"), finish())));
+    runner
+        .withPropertyValues("tally.capture.mode=FULL")
+        .run(
+            context -> {
+              context.getBean(ChatModel.class).call(new Prompt("Say hello"));
+              ChatClient client = context.getBean(ChatClient.Builder.class).build();
+              client.prompt().user("Greet me").stream().content().blockLast();
+
+              List<UsageEvent> events = TestLedger.awaitEvents(context, 2);
+              assertThat(events).hasSize(2);
+              assertThat(events)
+                  .extracting(e -> e.content().inputText(), e -> e.content().outputText())
+                  .containsExactlyInAnyOrder(
+                      org.assertj.core.groups.Tuple.tuple("Say hello", "Hello there"),
+                      org.assertj.core.groups.Tuple.tuple("Greet me", "Hi you"));
+            });
+  }
 }

@@ -111,6 +111,26 @@ public final class RoundRecorder {
       }
     } catch (RuntimeException e) {
       warn("could not record a model round", e);
+      endAnyway(round, context.getError());
+    }
+  }
+
+  /** A round whose recording failed half way is still recorded once, never lost. */
+  private static void endAnyway(ChatRound round, @Nullable Throwable error) {
+    try {
+      if (round.operation != null) {
+        if (error != null) {
+          round.operation.failure(ErrorCodes.of(error), TokenUsage.missing());
+        } else {
+          round.operation.success(TokenUsage.missing());
+        }
+      } else if (round.stream != null && error != null) {
+        round.stream.fail(ErrorCodes.of(error));
+      } else if (round.stream != null) {
+        round.stream.complete();
+      }
+    } catch (RuntimeException ignored) {
+      // already logged once; the model call goes on
     }
   }
 
