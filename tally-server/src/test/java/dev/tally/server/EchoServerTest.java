@@ -808,6 +808,18 @@ class EchoServerTest {
       assertThat(event.path("errorType").isNull()).isTrue();
       assertThat(event.path("attributes").path("tally.stream.completed").asString())
           .isEqualTo("false");
+      // the session keeps what was delivered: the question and the part of the answer sent (kept
+      // just after the event is handed over, so wait for it)
+      String sessionId = event.path("sessionId").asString();
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  api.post("/api/chat/sessions/" + sessionId + "/summary", key)
+                      .json()
+                      .path("summary")
+                      .asString(),
+              summary -> summary.contains("I answered once"));
       // exactly once: nothing else is recorded for the stream, as success or error
       await()
           .during(Duration.ofMillis(300))

@@ -26,7 +26,8 @@ final class FakeOpenAi implements AutoCloseable {
     ERROR,
     SLOW,
     NO_USAGE,
-    GARBAGE
+    GARBAGE,
+    ENDLESS
   }
 
   private final HttpServer server;
@@ -37,6 +38,8 @@ final class FakeOpenAi implements AutoCloseable {
       new AtomicReference<>(new CountDownLatch(1));
   private final AtomicReference<@Nullable String> lastAuthorization = new AtomicReference<>();
   private final AtomicReference<@Nullable String> lastBody = new AtomicReference<>();
+  private final AtomicReference<CountDownLatch> cancelled =
+      new AtomicReference<>(new CountDownLatch(1));
 
   FakeOpenAi() {
     try {
@@ -69,6 +72,20 @@ final class FakeOpenAi implements AutoCloseable {
 
   void answerGarbage() {
     mode.set(Mode.GARBAGE);
+  }
+
+  /**
+   * The next streamed answers never end: pieces until a write fails because the caller closed the
+   * connection, which {@link #upstreamCancelled()} then reports.
+   */
+  void streamEndlessly() {
+    cancelled.set(new CountDownLatch(1));
+    mode.set(Mode.ENDLESS);
+  }
+
+  /** Whether an endless stream saw its caller close the connection. */
+  boolean upstreamCancelled() {
+    return cancelled.get().getCount() == 0;
   }
 
   /** Holds answers until {@link #releaseSlowAnswers()}; a fresh hold each time. */
@@ -141,6 +158,19 @@ final class FakeOpenAi implements AutoCloseable {
     var out = exchange.getResponseBody();
     String head =
         "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model.get() + "\",";
+    if (mode.get() == Mode.ENDLESS) {
+      CountDownLatch seen = cancelled.get();
+      try {
+        // Bounded by TCP back-pressure: the writes block once the caller stops reading.
+        for (long i = 0; i < 10_000_000L; i++) {
+          chunk(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word\"}}]}");
+        }
+      } catch (IOException e) {
+        seen.countDown();
+        throw e;
+      }
+      return;
+    }
     int n = mode.get() == Mode.ERROR ? 2 : PIECES.length;
     for (int i = 0; i < n; i++) {
       chunk(

@@ -271,6 +271,34 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void aClientThatLeavesCancelsTheUpstreamAndIsRecordedOnceAsCancelled() {
+      String user = "user-" + USERS.incrementAndGet();
+      String key = api.newUser(user);
+      provider.streamEndlessly();
+
+      Sse.Streamed s = new Sse(port).chat(key, "stream forever", null, 3);
+
+      assertThat(s.names()).containsExactly("delta", "delta", "delta");
+      // cancel, not drain (STREAMING.md): the server closes the provider's response
+      await().atMost(WAIT).until(provider::upstreamCancelled);
+      JsonNode stored = awaitChatEvents(user, "cancelled", 1).get(0);
+      assertThat(stored.path("tokens").path("source").asString()).isEqualTo("ESTIMATED");
+      assertThat(stored.path("tokens").path("input").asLong()).isPositive();
+      assertThat(stored.path("tokens").path("output").asLong()).isPositive();
+      assertThat(stored.path("model").asString()).isEqualTo("gpt-test-2025-01-01");
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(WAIT)
+          .until(
+              () ->
+                  api.get("/api/usage/events?operation=chat&subject=" + user, Api.ADMIN_KEY)
+                      .json()
+                      .path("events")
+                      .size(),
+              n -> n == 1);
+    }
+
+    @Test
     void anUpstreamErrorMidStreamEndsWithAnErrorEventAndAFailureWithThePartialTokens() {
       String user = "user-" + USERS.incrementAndGet();
       String key = api.newUser(user);

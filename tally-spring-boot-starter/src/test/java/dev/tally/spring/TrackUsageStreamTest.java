@@ -9,6 +9,7 @@ import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageSource;
+import dev.tally.spring.aop.TrackUsageInterceptor;
 import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
 import dev.tally.test.RecordingUsageTracker;
 import java.io.IOException;
@@ -64,6 +65,16 @@ class TrackUsageStreamTest {
     @TrackUsage(value = "chat", subject = "#user")
     public Flux<String> throwsBeforeStreaming(String user) {
       throw new IllegalStateException("no model configured");
+    }
+
+    @TrackUsage(value = "chat", delivered = "#result.nope")
+    public Flux<Chunk> badDelivered() {
+      return Flux.just(new Chunk("a", null, null), new Chunk("b", null, null));
+    }
+
+    @TrackUsage(value = "chat")
+    public Flux<String> nothing() {
+      return null;
     }
 
     @TrackUsage(value = "lookup")
@@ -183,6 +194,34 @@ class TrackUsageStreamTest {
               .hasMessage("no model configured");
 
           assertThat(tracker).singleEvent().failedWith(IllegalStateException.class);
+        });
+  }
+
+  @Test
+  void aDeliveredExpressionThatFailsIsCountedAndTheStreamIsStillRecordedOnce() {
+    runner.run(
+        context -> {
+          StreamingService service = context.getBean(StreamingService.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          assertThat(service.badDelivered().collectList().block()).hasSize(2);
+
+          assertThat(tracker).singleEvent().succeeded();
+          assertThat(context.getBean(TrackUsageInterceptor.class).expressionFailures())
+              .isEqualTo(2);
+        });
+  }
+
+  @Test
+  void aNullFluxIsPassedThroughAndRecordedOnce() {
+    runner.run(
+        context -> {
+          StreamingService service = context.getBean(StreamingService.class);
+          RecordingUsageTracker tracker = context.getBean(RecordingUsageTracker.class);
+
+          assertThat(service.nothing()).isNull();
+
+          assertThat(tracker).singleEvent().succeeded().hasAttribute("tally.null_result", "true");
         });
   }
 

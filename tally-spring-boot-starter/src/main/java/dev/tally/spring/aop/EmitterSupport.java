@@ -12,6 +12,12 @@ import java.util.function.Consumer;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.context.request.async.DeferredResultProcessingInterceptor;
+import org.springframework.web.context.request.async.WebAsyncUtils;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter.DataWithMediaType;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -60,7 +66,7 @@ final class EmitterSupport {
     ResponseBodyEmitter emitter = (ResponseBodyEmitter) result;
     Class<?> type = emitter.getClass();
     if (HOOK == null || (type != SseEmitter.class && type != ResponseBodyEmitter.class)) {
-      observe(emitter, stream, stream::complete);
+      observeRequest(emitter, stream);
       return emitter;
     }
     ResponseBodyEmitter relay =
@@ -77,10 +83,50 @@ final class EmitterSupport {
           "emitter-hook",
           "Tally: could not relay " + type.getSimpleName() + "; tracked without its text",
           e);
-      observe(emitter, stream, stream::complete);
+      observeRequest(emitter, stream);
       return emitter;
     }
     return relay;
+  }
+
+  /**
+   * Without the relay: ends the stream from the request's asynchronous processing (Spring MVC runs
+   * every emitter as a deferred result), which reports completion even when the emitter completed
+   * before Spring MVC took it — the emitter's own callbacks are then never called. Outside a
+   * request (a call from a plain thread) the emitter's callbacks are all there is.
+   */
+  private static void observeRequest(ResponseBodyEmitter emitter, UsageStream stream) {
+    if (!(RequestContextHolder.getRequestAttributes()
+        instanceof ServletRequestAttributes request)) {
+      observe(emitter, stream, stream::complete);
+      return;
+    }
+    WebAsyncUtils.getAsyncManager(request.getRequest())
+        .registerDeferredResultInterceptor(
+            "tally.stream." + System.identityHashCode(stream),
+            new DeferredResultProcessingInterceptor() {
+              @Override
+              public <T> boolean handleTimeout(NativeWebRequest r, DeferredResult<T> result) {
+                stream.fail(new ErrorInfo("tally.stream.timeout", "the emitter timed out"));
+                return true;
+              }
+
+              @Override
+              public <T> boolean handleError(
+                  NativeWebRequest r, DeferredResult<T> result, Throwable error) {
+                if (clientGone(error)) {
+                  stream.cancel();
+                } else {
+                  stream.fail(error);
+                }
+                return true;
+              }
+
+              @Override
+              public <T> void afterCompletion(NativeWebRequest r, DeferredResult<T> result) {
+                stream.complete();
+              }
+            });
   }
 
   /**

@@ -62,6 +62,31 @@ public class StreamingApp {
       return emitter;
     }
 
+    /** Sends two words, then the application ends the stream with an error. */
+    @TrackUsage(value = "broken", subject = "#user", prompt = "#question")
+    public SseEmitter broken(String user, String question) {
+      SseEmitter emitter = new SseEmitter(60_000L);
+      writers.execute(
+          () -> {
+            try {
+              emitter.send("word1 ");
+              emitter.send("word2 ");
+              emitter.completeWithError(new IllegalStateException("the model broke"));
+            } catch (IOException e) {
+              emitter.completeWithError(e);
+            }
+          });
+      return emitter;
+    }
+
+    /** A subclass of SseEmitter is not relayed: tracked from its callbacks, without its text. */
+    @TrackUsage(value = "custom", subject = "#user", prompt = "#question")
+    public SseEmitter custom(String user, String question, int words) {
+      SseEmitter emitter = new CustomEmitter();
+      writers.execute(() -> write(emitter, words, null));
+      return emitter;
+    }
+
     @TrackUsage(value = "flux", subject = "#user", prompt = "#question")
     public Flux<String> flux(String user, String question, int words) {
       AtomicInteger i = new AtomicInteger();
@@ -78,6 +103,13 @@ public class StreamingApp {
       } catch (IOException | RuntimeException e) {
         emitter.completeWithError(e);
       }
+    }
+  }
+
+  /** An application's own emitter class. */
+  public static class CustomEmitter extends SseEmitter {
+    CustomEmitter() {
+      super(60_000L);
     }
   }
 
@@ -99,6 +131,17 @@ public class StreamingApp {
     public ResponseBodyEmitter body(
         @RequestParam String user, @RequestParam String q, @RequestParam int words) {
       return answers.body(user, q, words);
+    }
+
+    @GetMapping("/broken")
+    public SseEmitter broken(@RequestParam String user, @RequestParam String q) {
+      return answers.broken(user, q);
+    }
+
+    @GetMapping("/custom")
+    public SseEmitter custom(
+        @RequestParam String user, @RequestParam String q, @RequestParam int words) {
+      return answers.custom(user, q, words);
     }
 
     @GetMapping(value = "/flux", produces = MediaType.TEXT_EVENT_STREAM_VALUE)

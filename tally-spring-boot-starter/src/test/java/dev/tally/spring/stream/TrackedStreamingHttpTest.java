@@ -115,6 +115,34 @@ class TrackedStreamingHttpTest {
     assertThat(StreamDetails.of(event).orElseThrow().completed()).isFalse();
   }
 
+  @org.junit.jupiter.api.Test
+  void anEmitterTheApplicationCompletesWithAnErrorIsOneFailureWithThePartialTokens()
+      throws Exception {
+    try {
+      http.send(request("broken", "carol", 0), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      // the stream was cut after its headers: what the client sees is not what is tested here
+    }
+
+    UsageEvent event = awaitOneEvent("broken");
+    assertThat(event.outcome()).isEqualTo(Outcome.ERROR);
+    assertThat(event.error().type()).isEqualTo(IllegalStateException.class.getName());
+    assertThat(event.tokens().input()).isEqualTo(7);
+    assertThat(event.tokens().output()).isEqualTo(3); // "word1 word2 ": 12 characters
+  }
+
+  @org.junit.jupiter.api.Test
+  void anEmitterSubclassIsTrackedFromItsCallbacksWithoutItsText() throws Exception {
+    HttpResponse<String> response =
+        http.send(request("custom", "dave", 5), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.body()).contains("word5 ");
+    UsageEvent event = awaitOneEvent("custom");
+    assertThat(event.outcome()).isEqualTo(Outcome.SUCCESS);
+    assertThat(event.tokens().input()).isEqualTo(7); // the prompt is still counted
+    assertThat(event.tokens().output()).isZero();
+  }
+
   /** Waits for the stream's event, then checks that no second one follows. */
   private static UsageEvent awaitOneEvent(String operation) {
     await().atMost(WAIT).until(() -> tracker.eventsFor(operation), events -> !events.isEmpty());
