@@ -59,13 +59,6 @@ public final class KafkaUsageIngester implements AutoCloseable {
   /** Records per poll, and so per store transaction: 2000. */
   public static final int DEFAULT_MAX_POLL_RECORDS = 2000;
 
-  /**
-   * Consumer {@code fetch.min.bytes}: 256 KiB (several hundred compressed events), with {@code
-   * fetch.max.wait.ms} 200, so a busy topic is read in batches near {@link
-   * #DEFAULT_MAX_POLL_RECORDS}. Override through {@link Builder#properties}.
-   */
-  public static final int DEFAULT_FETCH_MIN_BYTES = 256 * 1024;
-
   /** The longest one poll waits for records: 500 ms. */
   public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
 
@@ -258,13 +251,7 @@ public final class KafkaUsageIngester implements AutoCloseable {
               ConsumerConfig.CLIENT_ID_CONFIG,
               clientId,
               ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-              maxPollRecords,
-              // Larger fetches make larger store transactions under load (the store's cost is
-              // per transaction as much as per row); an idle topic waits at most 200 ms more.
-              ConsumerConfig.FETCH_MIN_BYTES_CONFIG,
-              DEFAULT_FETCH_MIN_BYTES,
-              ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-              200),
+              maxPollRecords),
           properties,
           Map.of(
               ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,

@@ -13,12 +13,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link UsageSink} that puts every event on a Kafka topic, one record per event, keyed by its
@@ -27,10 +33,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>The producer is idempotent with {@code acks=all}: a broker retry never writes a record twice,
  * and one subject's events keep their order within a partition. {@link #export} completes when the
  * broker acknowledged every record of the batch; it fails (and the pipeline in front retries, then
- * spools to disk) when the broker does not answer within {@code deliveryTimeout}. A record too
- * large for the broker fails as {@link UsageRejectedException}, so the pipeline dead-letters that
- * one event. Delivery into Kafka is at least once — a batch retried after a lost acknowledgement is
- * sent again — and the ingester's store makes it exactly once by event id.
+ * spools to disk) when the broker does not answer within {@code deliveryTimeout}. After an error
+ * that leaves the producer unusable (its sequence or epoch lost by the broker) the next export
+ * builds a new producer. A record too large for the broker fails as {@link UsageRejectedException},
+ * so the pipeline dead-letters that one event. Delivery into Kafka is at least once — a batch
+ * retried after a lost acknowledgement is sent again — and the ingester's store makes it exactly
+ * once by event id.
  *
  * <p>Never blocks the request thread: it runs behind a {@code UsagePipeline}. {@code send} itself
  * may wait up to {@code deliveryTimeout} for metadata while the broker is unreachable, on the
@@ -58,7 +66,11 @@ public final class KafkaUsageSink implements UsageSink {
           ProducerConfig.TRANSACTIONAL_ID_CONFIG,
           "bootstrap.servers");
 
-  private final Producer<byte[], byte[]> producer;
+  private final Supplier<Producer<byte[], byte[]>> producers;
+  private final Object producerLock = new Object();
+  private volatile Producer<byte[], byte[]> producer;
+  private volatile boolean replaceProducer;
+  private final LongAdder producersReplaced = new LongAdder();
   private final String topic;
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final LongAdder acknowledged = new LongAdder();
@@ -68,7 +80,10 @@ public final class KafkaUsageSink implements UsageSink {
 
   private KafkaUsageSink(Builder b) {
     this.topic = b.topic;
-    this.producer = new KafkaProducer<>(b.config());
+    Map<String, Object> config = b.config();
+    this.producers =
+        b.producerFactory != null ? b.producerFactory : () -> new KafkaProducer<>(config);
+    this.producer = producers.get();
   }
 
   /** A builder for a sink writing to the brokers in {@code bootstrapServers} ("host:port,..."). */
@@ -86,6 +101,7 @@ public final class KafkaUsageSink implements UsageSink {
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     AtomicInteger pending = new AtomicInteger(batch.size());
+    Producer<byte[], byte[]> producer = currentProducer();
     try {
       for (UsageEvent event : batch) {
         ProducerRecord<byte[], byte[]> record =
@@ -97,6 +113,9 @@ public final class KafkaUsageSink implements UsageSink {
             (metadata, error) -> {
               if (error != null) {
                 failed.increment();
+                if (isFatal(error)) {
+                  replaceProducer = true;
+                }
                 done.completeExceptionally(classify(event, error));
               } else {
                 acknowledged.increment();
@@ -112,6 +131,43 @@ public final class KafkaUsageSink implements UsageSink {
       done.completeExceptionally(e);
     }
     return done;
+  }
+
+  /**
+   * Errors after which this producer instance is unusable (its sequence or epoch no longer matches
+   * the broker's): the next export builds a new producer (a new producer id). The batch itself is
+   * retried by the pipeline; the store keeps each event once.
+   */
+  private static boolean isFatal(Exception error) {
+    return error instanceof OutOfOrderSequenceException
+        || error instanceof UnknownProducerIdException
+        || error instanceof InvalidProducerEpochException
+        || error instanceof ProducerFencedException;
+  }
+
+  private Producer<byte[], byte[]> currentProducer() {
+    if (!replaceProducer) {
+      return producer;
+    }
+    synchronized (producerLock) {
+      if (replaceProducer && !shutdown.get()) {
+        Producer<byte[], byte[]> old = producer;
+        producer = producers.get();
+        replaceProducer = false;
+        producersReplaced.increment();
+        try {
+          old.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+          // it failed already; its unsent records are retried through the pipeline
+        }
+      }
+      return producer;
+    }
+  }
+
+  /** Producers replaced after a fatal sequence or epoch error. */
+  public long producersReplaced() {
+    return producersReplaced.sum();
   }
 
   private static Throwable classify(UsageEvent event, Exception error) {
@@ -141,7 +197,9 @@ public final class KafkaUsageSink implements UsageSink {
   @Override
   public CompletableFuture<Void> shutdown() {
     if (shutdown.compareAndSet(false, true)) {
-      producer.close(DEFAULT_DELIVERY_TIMEOUT);
+      synchronized (producerLock) {
+        producer.close(DEFAULT_DELIVERY_TIMEOUT);
+      }
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -160,6 +218,7 @@ public final class KafkaUsageSink implements UsageSink {
     private String compression = DEFAULT_COMPRESSION;
     private String clientId = "tally-producer-" + IDS.incrementAndGet();
     private Map<String, Object> properties = Map.of();
+    private @Nullable Supplier<Producer<byte[], byte[]>> producerFactory;
 
     private Builder(String bootstrapServers) {
       this.bootstrapServers = ClientSettings.requireText("bootstrapServers", bootstrapServers);
@@ -218,6 +277,12 @@ public final class KafkaUsageSink implements UsageSink {
      */
     public Builder properties(Map<String, ?> properties) {
       this.properties = ClientSettings.copy("properties", properties);
+      return this;
+    }
+
+    /** Builds producers with this instead of from the configuration (failure injection). */
+    Builder producerFactory(Supplier<Producer<byte[], byte[]>> factory) {
+      this.producerFactory = factory;
       return this;
     }
 

@@ -7,10 +7,17 @@ import dev.tally.core.ContentSummary;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Partitioner;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 class KafkaUsageSinkTest {
@@ -63,6 +70,59 @@ class KafkaUsageSinkTest {
     } finally {
       sink.shutdown();
     }
+  }
+
+  @Test
+  void aProducerThatLostItsSequenceIsReplacedForTheNextExport() {
+    List<MockProducer<byte[], byte[]>> made = new ArrayList<>();
+    KafkaUsageSink sink =
+        KafkaUsageSink.builder("127.0.0.1:1")
+            .producerFactory(
+                () -> {
+                  MockProducer<byte[], byte[]> p =
+                      new MockProducer<>(
+                          false,
+                          new FirstPartition(),
+                          new ByteArraySerializer(),
+                          new ByteArraySerializer());
+                  made.add(p);
+                  return p;
+                })
+            .build();
+    try {
+      CompletableFuture<Void> first = sink.export(List.of(Events.chat("seq", 1, 1)));
+      made.get(0).errorNext(new OutOfOrderSequenceException("the broker lost our sequence"));
+      assertThat(first).isCompletedExceptionally();
+
+      CompletableFuture<Void> second = sink.export(List.of(Events.chat("seq", 2, 1)));
+      assertThat(made).hasSize(2);
+      assertThat(made.get(0).closed()).isTrue();
+      made.get(1).completeNext();
+      assertThat(second).isCompleted();
+      assertThat(sink.producersReplaced()).isEqualTo(1);
+    } finally {
+      sink.shutdown();
+    }
+  }
+
+  /** Every record to partition 0: the mock producer has no cluster to partition by. */
+  private static final class FirstPartition implements Partitioner {
+    @Override
+    public int partition(
+        String topic,
+        Object key,
+        byte[] keyBytes,
+        Object value,
+        byte[] valueBytes,
+        Cluster cluster) {
+      return 0;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tally.kafka.internal;
 import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageRejectedException;
 import dev.tally.core.UsageSink;
+import dev.tally.core.internal.OnceLogger;
 import dev.tally.kafka.IngesterStats;
 import dev.tally.kafka.UsageRecordFormat;
 import java.time.Duration;
@@ -41,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
   private static final Logger log = LoggerFactory.getLogger(IngestLoop.class);
+  // A store that stays down fails every batch: WARN once, then DEBUG (counted in the stats).
+  private static final OnceLogger failures = new OnceLogger(log);
 
   private final Consumer<byte[], byte[]> consumer;
   private final DeadLetterPublisher deadLetters;
@@ -104,9 +107,8 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
         } catch (RuntimeException e) {
           // A consumer error outside a batch (authorization, a fenced member): back off and poll
           // again; the consumer rejoins the group and reads from the committed offsets.
-          log.warn(
-              "Kafka ingest loop error, reading again from the committed offsets: {}",
-              e.toString());
+          failures.failure(
+              "loop", "Kafka ingest loop error, reading again from the committed offsets: " + e);
           rewindToCommitted();
           failed(null);
         }
@@ -171,7 +173,8 @@ public final class IngestLoop implements Runnable, ConsumerRebalanceListener {
       }
     } catch (TransientFailure e) {
       exportFailures.increment();
-      log.warn("Kafka ingest batch failed, reading it again after a pause: {}", e.getMessage());
+      failures.failure(
+          "batch", "Kafka ingest batch failed, reading it again after a pause: " + e.getMessage());
       failed(records);
       return;
     }
