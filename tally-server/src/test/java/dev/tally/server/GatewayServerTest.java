@@ -345,6 +345,44 @@ class GatewayServerTest {
   }
 
   @Test
+  void theGatewayViewSumsRequestsTokensAndErrorsPerKeyAndPerModelAndUpstream() {
+    String[] k = newKey();
+    OpenAIClient client = sdk(k[1]);
+    client.chat().completions().create(chat("echo", "one").build());
+    client.chat().completions().create(chat("gpt-test-mini", "two").build());
+    fake.mode(FakeUpstream.Mode.FAIL_500);
+    assertThatThrownBy(
+            () -> client.chat().completions().create(chat("gpt-test-mini", "three").build()))
+        .isInstanceOf(InternalServerException.class);
+    events(k[0], "chat", 3);
+
+    JsonNode view = api.get("/api/usage/me/gateway", k[1]).json();
+    assertThat(view.path("events").asInt()).isEqualTo(3);
+    JsonNode byKey = view.path("byKey");
+    assertThat(byKey).hasSize(1);
+    assertThat(byKey.get(0).path("keyId").asString()).isEqualTo(k[2]);
+    assertThat(byKey.get(0).path("requests").asLong()).isEqualTo(3);
+    assertThat(byKey.get(0).path("errors").asLong()).isEqualTo(1);
+    JsonNode fakeRow = null;
+    for (JsonNode row : view.path("byModel")) {
+      if (row.path("upstream").asString().equals("fake")) {
+        fakeRow = row;
+      }
+    }
+    assertThat(fakeRow).isNotNull();
+    assertThat(fakeRow.path("requests").asLong()).isEqualTo(2);
+    assertThat(fakeRow.path("errors").asLong()).isEqualTo(1);
+    assertThat(fakeRow.path("totalTokens").asLong()).isEqualTo(150);
+    assertThat(api.get("/api/usage/gateway", k[1]).status()).isEqualTo(403);
+    assertThat(
+            api.get("/api/usage/gateway?subject=" + k[0], Api.ADMIN_KEY)
+                .json()
+                .path("events")
+                .asInt())
+        .isEqualTo(3);
+  }
+
+  @Test
   void aRevokedKeyIsTheSdksAuthenticationErrorAndLeavesNoUsage() {
     String[] k = newKey();
     OpenAIClient client = sdk(k[1]);
@@ -594,8 +632,11 @@ class GatewayServerTest {
         post(
             k[1],
             "{\"model\":\"gpt-test-x\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-    assertThat(leaked.statusCode()).isEqualTo(401);
-    assertThat(leakedStream.statusCode()).isEqualTo(401);
+    // the upstream's 401 is about the gateway's key, not the client's: a 502
+    assertThat(leaked.statusCode()).isEqualTo(502);
+    assertThat(leakedStream.statusCode()).isEqualTo(502);
+    assertThat(json.readTree(leaked.body()).path("error").path("code").asString())
+        .isEqualTo("upstream_auth_error");
     assertThat(leaky.last().authorization()).isEqualTo("Bearer " + UPSTREAM_KEY);
     events(k[0], "chat", 3);
 

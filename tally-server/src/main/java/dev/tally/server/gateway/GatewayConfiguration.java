@@ -3,6 +3,7 @@ package dev.tally.server.gateway;
 import dev.tally.core.UsageTracker;
 import dev.tally.core.budget.BudgetGuard;
 import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.ApiKeys;
 import dev.tally.server.model.TokenCounter;
@@ -157,6 +158,11 @@ class GatewayConfiguration {
   @Bean
   GatewayController gatewayController(GatewayService service, Upstreams upstreams) {
     return new GatewayController(service, upstreams);
+  }
+
+  @Bean
+  GatewayUsageController gatewayUsageController(JdbcUsageStore store, Clock clock) {
+    return new GatewayUsageController(new GatewayUsage(store), clock);
   }
 
   @Bean

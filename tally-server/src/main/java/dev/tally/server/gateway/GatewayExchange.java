@@ -2,7 +2,6 @@ package dev.tally.server.gateway;
 
 import dev.tally.server.auth.Caller;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,10 +63,17 @@ final class GatewayExchange {
     }
   }
 
-  /** Milliseconds spent in the gateway so far, upstream waits excluded. */
-  double overheadMillis() {
-    long waiting = upstreamStartedNanos == 0 ? 0 : System.nanoTime() - upstreamStartedNanos;
-    return Math.max(0, System.nanoTime() - startedNanos - upstreamNanos - waiting) / 1e6;
+  /** Microseconds spent in the gateway so far, upstream waits excluded. */
+  long overheadMicros() {
+    long now = System.nanoTime();
+    long waiting = upstreamStartedNanos == 0 ? 0 : now - upstreamStartedNanos;
+    return Math.max(0, now - startedNanos - upstreamNanos - waiting) / 1000;
+  }
+
+  /** Microseconds as milliseconds with three decimals, {@code 0.412}. */
+  static String millis(long micros) {
+    long fraction = micros % 1000;
+    return micros / 1000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
   }
 
   /** Sets the overhead (and the cost, when priced) just before the response is committed. */
@@ -78,6 +84,6 @@ final class GatewayExchange {
     if (cost != null) {
       response.setHeader(COST_HEADER, cost);
     }
-    response.setHeader(OVERHEAD_HEADER, String.format(Locale.ROOT, "%.3f", overheadMillis()));
+    response.setHeader(OVERHEAD_HEADER, millis(overheadMicros()));
   }
 }

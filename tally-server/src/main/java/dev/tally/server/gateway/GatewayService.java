@@ -169,7 +169,8 @@ final class GatewayService {
 
   /**
    * An upstream's non-2xx answer: recorded as a failure, answered with the upstream's status and
-   * its error body when that is OpenAI-shaped (its key scrubbed), else a 502 saying so.
+   * its error body when that is OpenAI-shaped (its key scrubbed), else a 502 saying so. An upstream
+   * 401 or 403 is about the gateway's upstream key, not the client's: a 502.
    */
   void upstreamError(
       GatewayExchange exchange,
@@ -186,6 +187,20 @@ final class GatewayService {
       error = json.readTree(text);
     } catch (JacksonException e) {
       error = null;
+    }
+    if (status == 401 || status == 403) {
+      // The upstream refused the gateway's own credentials: not the client's key, so never a 401
+      // or 403 that an SDK would report as the client's authentication error.
+      throw new GatewayException(
+          HttpStatus.BAD_GATEWAY,
+          "upstream '"
+              + upstream.name()
+              + "' refused the gateway's credentials (HTTP "
+              + status
+              + "): "
+              + excerpt(text),
+          "server_error",
+          "upstream_auth_error");
     }
     if (error == null || !error.path("error").isObject()) {
       throw new GatewayException(
