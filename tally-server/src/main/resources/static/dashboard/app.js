@@ -5,6 +5,7 @@
 
 import { ApiError, getJson, request, url } from './api.js';
 import { COLORS, clearAll, draw, ranking, timeSeries } from './charts.js';
+import { loadGateway, renderGateway } from './gateway.js';
 import {
   formatBucket, formatDateTime, formatDuration, formatInteger, formatMoney, formatPercent,
   formatShortDateTime,
@@ -149,6 +150,7 @@ async function refresh({ keepEventsPage = false } = {}) {
       .then((r) => current() && renderReport(r, q)),
     loadBudgets(key, q).then((b) => current() && renderBudgets(b)),
     loadEvents(key, q).then((page) => current() && renderEvents(page)),
+    loadGateway(key, q, state.me.admin).then((v) => current() && renderGateway(v)),
   ];
   if (state.me.admin) {
     tasks.push(

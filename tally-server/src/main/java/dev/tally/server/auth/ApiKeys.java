@@ -55,6 +55,14 @@ public final class ApiKeys {
 
   /** The caller a key belongs to, when the key is known and has not expired. */
   public Optional<Caller> authenticate(String key) {
+    return identify(key).map(KeyCaller::caller);
+  }
+
+  /** A known, unexpired key: its owner and its public id (for usage read per key). */
+  public record KeyCaller(Caller caller, String keyId) {}
+
+  /** {@link #authenticate}, also naming the key's public id. */
+  public Optional<KeyCaller> identify(String key) {
     Instant now = clock.instant();
     Optional<KeyOwner> found =
         db.sql(
@@ -73,7 +81,7 @@ public final class ApiKeys {
       return Optional.empty();
     }
     usage.used(found.get().keyId(), now);
-    return Optional.of(found.get().caller());
+    return Optional.of(new KeyCaller(found.get().caller(), found.get().keyId()));
   }
 
   private record KeyOwner(Caller caller, String keyId, @Nullable Instant expiresAt) {}

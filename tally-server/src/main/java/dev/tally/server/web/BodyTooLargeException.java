@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
  * A request body passed the limit while it was being read; answered with 413. An {@link
  * IOException}, as the input stream's contract says, so every reader passes it on as a failed read.
  */
-final class BodyTooLargeException extends IOException {
+public final class BodyTooLargeException extends IOException {
   private static final long serialVersionUID = 1L;
 
   BodyTooLargeException(long limit) {
@@ -15,7 +15,7 @@ final class BodyTooLargeException extends IOException {
   }
 
   /** The exception, if {@code error} or one of its causes is one. */
-  static @Nullable BodyTooLargeException find(Throwable error) {
+  public static @Nullable BodyTooLargeException find(Throwable error) {
     for (@Nullable Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof BodyTooLargeException tooLarge) {
         return tooLarge;

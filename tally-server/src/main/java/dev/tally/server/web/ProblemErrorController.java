@@ -26,7 +26,7 @@ class ProblemErrorController implements ErrorController {
   static final String ERROR_METHOD = "jakarta.servlet.error.method";
 
   @RequestMapping("${server.error.path:${error.path:/error}}")
-  ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+  ResponseEntity<?> error(HttpServletRequest request) {
     Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
     HttpStatus status =
         code instanceof Integer c && HttpStatus.resolve(c) != null
@@ -46,8 +46,13 @@ class ProblemErrorController implements ErrorController {
         && m.matches("[A-Z]{1,16}")) {
       detail = "method " + m + " is not allowed here";
     }
-    ProblemDetail body = Problems.of(status, detail);
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+    if (uri instanceof String path && OpenAiErrors.applies(path)) {
+      return ResponseEntity.status(status)
+          .contentType(MediaType.APPLICATION_JSON)
+          .body(OpenAiErrors.body(status, detail));
+    }
+    ProblemDetail body = Problems.of(status, detail);
     if (uri instanceof String path) {
       try {
         body.setInstance(new URI(null, null, path, null));

@@ -86,7 +86,11 @@ public final class Problems {
     };
   }
 
-  /** Writes a problem to a response nothing has been written to yet (filters, valves). */
+  /**
+   * Writes a problem to a response nothing has been written to yet (filters, valves); under the
+   * gateway's path ({@code instance} starting {@code /v1/}) the error is OpenAI-shaped instead
+   * ({@link OpenAiErrors}).
+   */
   public static void write(
       HttpServletResponse response,
       JsonMapper json,
@@ -94,6 +98,10 @@ public final class Problems {
       @Nullable String detail,
       @Nullable String instance)
       throws IOException {
+    if (OpenAiErrors.applies(instance)) {
+      OpenAiErrors.write(response, json, status, detail);
+      return;
+    }
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
     response.getOutputStream().write(json.writeValueAsBytes(body(status, detail, instance)));

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The gateway's added latency in ONE run: GatewayLoad starts a fake OpenAI upstream answering after
+# a fixed delay (20 ms), starts the tally-server jar with that upstream configured, and alternates
+# the same chat completions sent directly to the upstream and through the gateway (/v1), plain and
+# streamed: open loop at RATE req/s (latency from the intended send time), then closed loop at
+# saturation (CONCURRENCY clients). Prints each phase and a summary: p50/p99 added, the gateway's
+# own x-tally-overhead-ms, server CPU per request, the throughput ratio, with the load average.
+# Usage: tally-benchmarks/gateway-overhead.sh [key=value ...]
+#   rate (500), seconds (20), rounds (3), warmup (30), concurrency (64), saturation (15),
+#   delay (20), port (18391), jvm ("" : extra JVM flags of the server, e.g. a JFR recording)
+# Environment: SKIP_BUILD=1 to reuse the built jar and classes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${SKIP_BUILD:-}" ]; then
+  ./mvnw -B -q -ntp -pl tally-server,tally-benchmarks -am package -DskipTests -Dspotless.check.skip
+fi
+uptime
+exec java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad \
+  tally-server/target/tally-server-0.1.0-SNAPSHOT.jar \
+  rate=500 seconds=20 rounds=3 warmup=30 concurrency=64 saturation=15 port=18391 "$@"

@@ -1,0 +1,439 @@
+package dev.tally.benchmarks.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway's added latency, in one run: starts {@link SlowUpstream} (answers after a fixed
+ * delay), starts the tally-server jar as a child process with that upstream configured, creates a
+ * user and a key, then alternates the same requests sent directly to the upstream and through the
+ * gateway — open loop at a fixed rate (latency from the intended send time, so a stall is never
+ * hidden), then closed loop at saturation — for plain and streamed chat completions. Prints per
+ * phase: requests, errors, rate, latency percentiles, the gateway's own {@code x-tally-overhead-ms}
+ * and the server's CPU per request; then p50/p99 added and the throughput ratio.
+ *
+ * <p>{@code java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad
+ * <server jar> [key=value...]}: rate (500), seconds (15), rounds (3), warmup (20), concurrency
+ * (64), saturation (15), delay (20 ms), port (18089).
+ */
+public final class GatewayLoad {
+  private static final String ADMIN_KEY =
+      "5b0e6f1c9a2d47388e4b71c2d0a9f3e6b8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5";
+  private static final String UPSTREAM_KEY = "sk-bench-upstream-1f2e3d4c5b6a";
+  private static final String BODY =
+      "{\"model\":\"bench-1\",\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
+          + "{\"role\":\"user\",\"content\":\"Please summarise the refund policy for annual plans"
+          + " bought in another currency.\"}]%s}";
+  private static final Pattern KEY = Pattern.compile("\"key\":\"([^\"]+)\"");
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  private final Map<String, String> args;
+  private final long pid;
+  private String key = "";
+
+  private GatewayLoad(Map<String, String> args, long pid) {
+    this.args = args;
+    this.pid = pid;
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new LinkedHashMap<>();
+    for (int i = 1; i < argv.length; i++) {
+      String[] kv = argv[i].split("=", 2);
+      args.put(kv[0], kv[1]);
+    }
+    int delay = Integer.parseInt(args.getOrDefault("delay", "20"));
+    int port = Integer.parseInt(args.getOrDefault("port", "18089"));
+    Path work = Files.createTempDirectory("gateway-bench");
+    try (SlowUpstream upstream = new SlowUpstream(delay, 512)) {
+      Process server =
+          startServer(argv[0], port, upstream.port(), work, args.getOrDefault("jvm", ""));
+      // also when this process is stopped: the server never outlives the benchmark
+      Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "stop-server"));
+      try {
+        GatewayLoad load = new GatewayLoad(args, server.pid());
+        load.run("http://127.0.0.1:" + upstream.port(), "http://127.0.0.1:" + port);
+      } finally {
+        server.destroy();
+        server.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Process startServer(
+      String jar, int port, int upstreamPort, Path work, String jvmArgs) throws IOException {
+    String g = "--tally.server.gateway.upstreams.bench.";
+    List<String> command = new ArrayList<>(List.of("java", "-Xms512m", "-Xmx512m"));
+    for (String a : jvmArgs.split(" ")) {
+      if (!a.isBlank()) {
+        command.add(a);
+      }
+    }
+    command.addAll(
+        List.of(
+            "-jar",
+            Path.of(jar).toAbsolutePath().toString(),
+            "--server.port=" + port,
+            g + "base-url=http://127.0.0.1:" + upstreamPort + "/v1",
+            g + "api-key-env=BENCH_UPSTREAM_KEY",
+            g + "models=bench-*",
+            "--logging.level.root=WARN",
+            "--spring.main.banner-mode=off"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("server.log").toFile());
+    builder.environment().put("TALLY_ADMIN_KEY", ADMIN_KEY);
+    builder.environment().put("BENCH_UPSTREAM_KEY", UPSTREAM_KEY);
+    System.out.println("server log: " + work.resolve("server.log"));
+    return builder.start();
+  }
+
+  private void run(String direct, String gateway) throws Exception {
+    awaitUp(gateway);
+    key = createKey(gateway);
+    int rate = Integer.parseInt(args.getOrDefault("rate", "500"));
+    int seconds = Integer.parseInt(args.getOrDefault("seconds", "15"));
+    int rounds = Integer.parseInt(args.getOrDefault("rounds", "3"));
+    int warmup = Integer.parseInt(args.getOrDefault("warmup", "20"));
+    int concurrency = Integer.parseInt(args.getOrDefault("concurrency", "64"));
+    int saturation = Integer.parseInt(args.getOrDefault("saturation", "15"));
+    System.out.printf(
+        Locale.ROOT,
+        "rate %d/s, %d s per phase, %d rounds, warm-up %d s, saturation %d clients for %d s%n",
+        rate,
+        seconds,
+        rounds,
+        warmup,
+        concurrency,
+        saturation);
+    for (boolean stream : new boolean[] {false, true}) {
+      openLoop(direct, stream, rate, warmup, "warmup");
+      openLoop(gateway, stream, rate, warmup, "warmup");
+    }
+    Map<String, List<Phase>> results = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (boolean stream : new boolean[] {false, true}) {
+        String kind = stream ? "stream" : "plain";
+        boolean gatewayFirst = round % 2 == 1;
+        for (int i = 0; i < 2; i++) {
+          boolean viaGateway = (i == 0) == gatewayFirst;
+          Phase p =
+              openLoop(
+                  viaGateway ? gateway : direct,
+                  stream,
+                  rate,
+                  seconds,
+                  (viaGateway ? "gateway " : "direct  ") + kind + " @" + rate);
+          results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
+        }
+      }
+    }
+    for (boolean stream : new boolean[] {false, true}) {
+      String kind = stream ? "stream" : "plain";
+      for (String target : new String[] {direct, gateway}) {
+        String name = (target.equals(gateway) ? "gateway " : "direct  ") + kind + " saturation";
+        Phase p = closedLoop(target, stream, concurrency, saturation, name);
+        results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
+      }
+    }
+    System.out.println();
+    System.out.println("SUMMARY (median over rounds of each figure)");
+    for (String kind : new String[] {"plain", "stream"}) {
+      List<Phase> d = results.get("direct  " + kind + " @" + rate);
+      List<Phase> gw = results.get("gateway " + kind + " @" + rate);
+      System.out.printf(
+          Locale.ROOT,
+          "%s @%d/s: p50 added %.3f ms, p99 added %.3f ms (per round: %s), gateway overhead header p50 %.3f / p99 %.3f ms, server CPU %.1f us/request%n",
+          kind,
+          rate,
+          median(gw, x -> x.p50) - median(d, x -> x.p50),
+          median(gw, x -> x.p99) - median(d, x -> x.p99),
+          perRound(d, gw),
+          median(gw, x -> x.overheadP50),
+          median(gw, x -> x.overheadP99),
+          median(gw, x -> x.cpuMicrosPerRequest));
+      Phase ds = results.get("direct  " + kind + " saturation").get(0);
+      Phase gs = results.get("gateway " + kind + " saturation").get(0);
+      System.out.printf(
+          Locale.ROOT,
+          "%s saturation: direct %.0f/s, gateway %.0f/s, ratio %.3f; p99 direct %.2f ms, gateway %.2f ms, server CPU %.1f us/request%n",
+          kind,
+          ds.rate,
+          gs.rate,
+          gs.rate / ds.rate,
+          ds.p99,
+          gs.p99,
+          gs.cpuMicrosPerRequest);
+    }
+  }
+
+  private static String perRound(List<Phase> d, List<Phase> gw) {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < d.size(); i++) {
+      s.append(
+          String.format(Locale.ROOT, "%s%.3f", i == 0 ? "" : ", ", gw.get(i).p99 - d.get(i).p99));
+    }
+    return s.toString();
+  }
+
+  private interface Figure {
+    double of(Phase p);
+  }
+
+  private static double median(List<Phase> phases, Figure f) {
+    double[] v = phases.stream().mapToDouble(f::of).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** One measured phase. */
+  private static final class Phase {
+    String name = "";
+    int count;
+    int errors;
+    double rate;
+    double p50;
+    double p90;
+    double p99;
+    double p999;
+    double max;
+    double overheadP50;
+    double overheadP99;
+    double cpuMicrosPerRequest;
+  }
+
+  private HttpRequest request(String base, boolean stream) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    String.format(Locale.ROOT, BODY, stream ? ",\"stream\":true" : "")));
+    if (!key.isEmpty()) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return b.build();
+  }
+
+  /** Sends at a fixed rate whatever the answers do; latency counts from the intended send time. */
+  private Phase openLoop(String base, boolean stream, int rate, int seconds, String name)
+      throws Exception {
+    int total = rate * seconds;
+    long[] latency = new long[total];
+    double[] overhead = new double[total];
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(total);
+    HttpRequest request = request(base, stream);
+    long interval = 1_000_000_000L / rate;
+    long cpuBefore = cpuNanos();
+    long start = System.nanoTime() + 10_000_000L;
+    for (int i = 0; i < total; i++) {
+      long intended = start + i * interval;
+      long wait;
+      while ((wait = intended - System.nanoTime()) > 0) {
+        if (wait > 200_000) {
+          Thread.sleep(0, (int) Math.min(wait - 100_000, 999_999));
+        } else {
+          Thread.onSpinWait();
+        }
+      }
+      int slot = i;
+      http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+          .whenComplete(
+              (r, e) -> {
+                latency[slot] = System.nanoTime() - intended;
+                if (e != null || r.statusCode() != 200 || !r.body().contains("bench")) {
+                  errors.incrementAndGet();
+                } else {
+                  overhead[slot] =
+                      r.headers()
+                          .firstValue("x-tally-overhead-ms")
+                          .map(Double::parseDouble)
+                          .orElse(-1.0);
+                }
+                done.countDown();
+              });
+    }
+    done.await(60, TimeUnit.SECONDS);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return report(name, latency, overhead, errors.get(), total / elapsed, cpuBefore, total);
+  }
+
+  /** {@code concurrency} clients, each sending its next request when the last one is answered. */
+  private Phase closedLoop(String base, boolean stream, int concurrency, int seconds, String name)
+      throws Exception {
+    HttpRequest request = request(base, stream);
+    List<long[]> samples = new ArrayList<>();
+    AtomicLong count = new AtomicLong();
+    AtomicInteger errors = new AtomicInteger();
+    long cpuBefore = cpuNanos();
+    long start = System.nanoTime();
+    long end = start + seconds * 1_000_000_000L;
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < concurrency; c++) {
+      long[] mine = new long[200_000];
+      samples.add(mine);
+      Thread t =
+          new Thread(
+              () -> {
+                int n = 0;
+                while (System.nanoTime() < end && n < mine.length) {
+                  long t0 = System.nanoTime();
+                  try {
+                    HttpResponse<String> r =
+                        http.send(request, HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                      errors.incrementAndGet();
+                    }
+                  } catch (IOException | InterruptedException e) {
+                    errors.incrementAndGet();
+                  }
+                  mine[n++] = System.nanoTime() - t0;
+                  count.incrementAndGet();
+                }
+              },
+              "load-" + c);
+      t.start();
+      clients.add(t);
+    }
+    for (Thread t : clients) {
+      t.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long[] all = samples.stream().flatMapToLong(a -> Arrays.stream(a).filter(x -> x > 0)).toArray();
+    return report(
+        name, all, new double[0], errors.get(), count.get() / elapsed, cpuBefore, all.length);
+  }
+
+  private Phase report(
+      String name,
+      long[] latency,
+      double[] overhead,
+      int errors,
+      double rate,
+      long cpuBefore,
+      int requests) {
+    long cpu = cpuNanos() - cpuBefore;
+    long[] sorted = latency.clone();
+    Arrays.sort(sorted);
+    double[] heads = Arrays.stream(overhead).filter(x -> x >= 0 && x != 0.0).sorted().toArray();
+    Phase p = new Phase();
+    p.name = name;
+    p.count = latency.length;
+    p.errors = errors;
+    p.rate = rate;
+    p.p50 = pct(sorted, 0.50);
+    p.p90 = pct(sorted, 0.90);
+    p.p99 = pct(sorted, 0.99);
+    p.p999 = pct(sorted, 0.999);
+    p.max = sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6;
+    p.overheadP50 = heads.length == 0 ? 0 : heads[(int) (heads.length * 0.50)];
+    p.overheadP99 =
+        heads.length == 0 ? 0 : heads[Math.min(heads.length - 1, (int) (heads.length * 0.99))];
+    p.cpuMicrosPerRequest = name.startsWith("direct") ? 0 : cpu / 1e3 / Math.max(1, requests);
+    if (!name.equals("warmup")) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-28s n=%d err=%d rate=%.0f/s p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f ms"
+              + " overhead p50=%.3f p99=%.3f ms serverCPU=%.1f us/req load=%s%n",
+          name,
+          p.count,
+          p.errors,
+          p.rate,
+          p.p50,
+          p.p90,
+          p.p99,
+          p.p999,
+          p.max,
+          p.overheadP50,
+          p.overheadP99,
+          cpu / 1e3 / Math.max(1, requests),
+          loadAverage());
+    }
+    return p;
+  }
+
+  private static double pct(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+  }
+
+  private long cpuNanos() {
+    return ProcessHandle.of(pid)
+        .flatMap(h -> h.info().totalCpuDuration())
+        .map(Duration::toNanos)
+        .orElse(0L);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + "," + f[1] + "," + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private void awaitUp(String gateway) throws Exception {
+    HttpRequest health = HttpRequest.newBuilder(URI.create(gateway + "/actuator/health")).build();
+    for (int i = 0; i < 600; i++) {
+      try {
+        if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the server did not start");
+  }
+
+  private String createKey(String gateway) throws Exception {
+    post(gateway + "/api/admin/users", "{\"id\":\"bench\"}");
+    String created = post(gateway + "/api/admin/users/bench/keys", "{}");
+    Matcher m = KEY.matcher(created);
+    if (!m.find()) {
+      throw new IllegalStateException("no key in " + created);
+    }
+    return m.group(1);
+  }
+
+  private String post(String url, String body) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + ADMIN_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+}

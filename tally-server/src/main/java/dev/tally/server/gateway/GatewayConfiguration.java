@@ -1,0 +1,182 @@
+package dev.tally.server.gateway;
+
+import dev.tally.core.UsageTracker;
+import dev.tally.core.budget.BudgetGuard;
+import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.jdbc.JdbcUsageStore;
+import dev.tally.server.ServerSettings;
+import dev.tally.server.auth.ApiKeys;
+import dev.tally.server.model.TokenCounter;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The gateway's parts: the upstreams from {@link GatewaySettings} (plus the built-in echo), one
+ * HTTP client for all of them, the rate limits, and {@link GatewayFilter} on {@code /v1/*}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(
+    name = "tally.server.gateway.enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+class GatewayConfiguration {
+  /** As the API key filter: after Tally's HTTP middleware, so its event sees the subject. */
+  static final int FILTER_ORDER = -50;
+
+  @Bean
+  Upstreams gatewayUpstreams(
+      GatewaySettings settings,
+      ServerSettings server,
+      Environment environment,
+      JsonMapper json,
+      TokenCounter tokens,
+      Clock clock) {
+    HttpClient http = httpClient(settings);
+    List<Upstream> upstreams = new ArrayList<>();
+    boolean echoConfigured = false;
+    for (Map.Entry<String, GatewaySettings.UpstreamSettings> e : settings.upstreams().entrySet()) {
+      String name = e.getKey();
+      GatewaySettings.UpstreamSettings u = e.getValue();
+      String prefix = "tally.server.gateway.upstreams." + name;
+      switch (u.type().toLowerCase(Locale.ROOT)) {
+        case "openai" -> {
+          if (u.baseUrl() == null || u.baseUrl().isBlank()) {
+            throw new IllegalArgumentException(prefix + ".base-url must be set for type openai");
+          }
+          UpstreamKey key = UpstreamKey.NONE;
+          if (u.apiKeyEnv() != null && !u.apiKeyEnv().isBlank()) {
+            key = UpstreamKey.of(environment.getProperty(u.apiKeyEnv().trim()));
+            if (!key.isPresent()) {
+              throw new IllegalArgumentException(
+                  prefix
+                      + ".api-key-env names '"
+                      + u.apiKeyEnv()
+                      + "', which is not set in the environment");
+            }
+          }
+          upstreams.add(
+              new HttpUpstream(
+                  name,
+                  u.models(),
+                  u.aliases(),
+                  u.fallback(),
+                  http,
+                  json,
+                  u.baseUrl(),
+                  key,
+                  settings.timeout()));
+        }
+        case "echo" -> {
+          echoConfigured |= name.equals(Upstreams.ECHO);
+          upstreams.add(
+              echo(name, u.models(), u.aliases(), u.fallback(), server, json, tokens, clock));
+        }
+        default ->
+            throw new IllegalArgumentException(
+                prefix + ".type must be openai or echo, was '" + u.type() + "'");
+      }
+    }
+    if (!echoConfigured && !settings.upstreams().containsKey(Upstreams.ECHO)) {
+      upstreams.add(
+          echo(
+              Upstreams.ECHO,
+              List.of(Upstreams.ECHO),
+              Map.of(),
+              null,
+              server,
+              json,
+              tokens,
+              clock));
+    }
+    return new Upstreams(upstreams);
+  }
+
+  private static EchoUpstream echo(
+      String name,
+      List<String> models,
+      Map<String, String> aliases,
+      @org.jspecify.annotations.Nullable String fallback,
+      ServerSettings server,
+      JsonMapper json,
+      TokenCounter tokens,
+      Clock clock) {
+    return new EchoUpstream(
+        name,
+        models.isEmpty() ? List.of(name) : models,
+        aliases,
+        fallback,
+        json,
+        tokens,
+        server.model().echo().streamDelay(),
+        clock);
+  }
+
+  private static HttpClient httpClient(GatewaySettings settings) {
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "tally-gateway-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(settings.connectTimeout())
+        .executor(executor)
+        .build();
+  }
+
+  @Bean
+  GatewayService gatewayService(
+      Upstreams upstreams,
+      GatewaySettings settings,
+      ObjectProvider<BudgetGuard> budgets,
+      UsageTracker tracker,
+      PriceCatalog prices,
+      JsonMapper json,
+      TokenCounter tokens,
+      Clock clock) {
+    Admission admission = new Admission(budgets, new RateLimits(settings.limits(), clock));
+    return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock);
+  }
+
+  @Bean
+  GatewayController gatewayController(GatewayService service, Upstreams upstreams) {
+    return new GatewayController(service, upstreams);
+  }
+
+  @Bean
+  GatewayUsageController gatewayUsageController(JdbcUsageStore store, Clock clock) {
+    return new GatewayUsageController(new GatewayUsage(store), clock);
+  }
+
+  @Bean
+  GatewayErrorAdvice gatewayErrorAdvice(JsonMapper json) {
+    return new GatewayErrorAdvice(json);
+  }
+
+  @Bean
+  FilterRegistrationBean<GatewayFilter> gatewayFilter(ApiKeys keys, JsonMapper json) {
+    FilterRegistrationBean<GatewayFilter> registration =
+        new FilterRegistrationBean<>(new GatewayFilter(keys, json));
+    registration.setName("gatewayFilter");
+    registration.setOrder(FILTER_ORDER);
+    registration.addUrlPatterns("/v1/*");
+    return registration;
+  }
+}

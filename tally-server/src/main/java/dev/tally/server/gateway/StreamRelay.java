@@ -1,0 +1,223 @@
+package dev.tally.server.gateway;
+
+import dev.tally.core.ErrorInfo;
+import dev.tally.core.TokenUsage;
+import dev.tally.core.UsageStream;
+import dev.tally.llm.OpenAiChatStreamAdapter;
+import dev.tally.server.model.TokenCounter;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A streamed chat completion, relayed line by line on the request thread: the upstream's SSE lines
+ * reach the client as they arrive, unchanged ({@code data: [DONE]} included), flushed at each
+ * event. The upstream is always asked for {@code stream_options.include_usage}; its usage chunk
+ * reaches the client only if the client asked for it. Every line also feeds an {@link
+ * OpenAiChatStreamAdapter}, which counts the generated text and reads the usage (cached and
+ * reasoning tokens) into the request's {@link UsageStream}.
+ *
+ * <p>A client that leaves is noticed when a write to it fails: the upstream response is closed
+ * (which cancels the upstream call) and the stream is {@code CANCELLED} with the prompt and the
+ * output generated so far. An upstream error chunk is relayed and ends the stream as a failure; a
+ * stream that ends before {@code [DONE]} is a failure with its partial tokens.
+ */
+final class StreamRelay {
+  private static final byte[] NEWLINE = {'\n'};
+
+  private final GatewayService service;
+  private final JsonMapper json;
+  private final TokenCounter tokens;
+
+  StreamRelay(GatewayService service, JsonMapper json, TokenCounter tokens) {
+    this.service = service;
+    this.json = json;
+    this.tokens = tokens;
+  }
+
+  void stream(
+      GatewayExchange exchange,
+      Upstreams.Route route,
+      ObjectNode request,
+      HttpServletResponse response)
+      throws IOException {
+    boolean clientWantsUsage =
+        request.path("stream_options").path("include_usage").asBoolean(false);
+    request.withObject("stream_options").put("include_usage", true);
+    try (UsageStream usage = service.start("chat", exchange, route)) {
+      if (route.upstream() instanceof EchoUpstream) {
+        // echo's own counts are chat-framed: the estimate of a streamed echo matches a plain one
+        usage.promptTokens(tokens.countPrompt(Messages.of(request)));
+      } else {
+        usage.prompt(Messages.promptText(request));
+      }
+      Attempt.Result<Upstream.Stream> result =
+          service.call(
+              exchange,
+              route,
+              usage,
+              u -> u.stream(request),
+              Upstream.Stream::status,
+              Upstream.Stream::close);
+      Upstream upstream = result.upstream();
+      try (Upstream.Stream answer = result.answer()) {
+        if (answer.status() / 100 != 2) {
+          service.upstreamError(
+              exchange,
+              usage,
+              upstream,
+              answer.status(),
+              answer.errorBody().getBytes(StandardCharsets.UTF_8),
+              response);
+          return;
+        }
+        relay(exchange, route, upstream, answer, usage, clientWantsUsage, response);
+      }
+    }
+  }
+
+  private void relay(
+      GatewayExchange exchange,
+      Upstreams.Route route,
+      Upstream upstream,
+      Upstream.Stream answer,
+      UsageStream usage,
+      boolean clientWantsUsage,
+      HttpServletResponse response)
+      throws IOException {
+    exchange.stamp(response, null);
+    response.setStatus(200);
+    response.setContentType("text/event-stream; charset=utf-8");
+    response.setHeader("Cache-Control", "no-cache");
+    OpenAiChatStreamAdapter adapter = new OpenAiChatStreamAdapter(usage);
+    boolean local = upstream instanceof EchoUpstream;
+    ServletOutputStream out;
+    try {
+      out = response.getOutputStream();
+      response.flushBuffer();
+    } catch (IOException e) {
+      usage.cancel();
+      return;
+    }
+    Client client = new Client(out);
+    boolean skipping = false;
+    String line;
+    try {
+      while ((line = answer.nextLine()) != null) {
+        boolean usageChunk = isUsageChunk(line);
+        if (!(local && usageChunk)) {
+          adapter.line(line);
+        }
+        if (line.isEmpty()) {
+          if (skipping) {
+            skipping = false;
+          } else {
+            client.endEvent();
+          }
+        } else if (usageChunk && !clientWantsUsage) {
+          skipping = true;
+        } else {
+          client.line(line);
+        }
+        if ((adapter.isDone() || adapter.error() != null) && !client.pending()) {
+          break;
+        }
+      }
+      adapter.end();
+      client.endEvent();
+    } catch (ClientGone e) {
+      answer.close();
+      usage.cancel();
+      service.admission().used(exchange, usage.tokens().total());
+      return;
+    } catch (IOException e) {
+      usage.fail(
+          new ErrorInfo(
+              "upstream.broken",
+              upstream.scrub(
+                  "upstream '" + upstream.name() + "' stream broke: " + e.getMessage())));
+      service.admission().used(exchange, usage.tokens().total());
+      return;
+    }
+    ErrorInfo error = adapter.error();
+    if (error != null) {
+      usage.fail(error);
+    } else if (!adapter.isDone()) {
+      usage.fail(
+          new ErrorInfo(
+              "upstream.incomplete",
+              "upstream '" + upstream.name() + "' ended the stream before [DONE]"));
+    } else {
+      usage.complete();
+    }
+    TokenUsage tokens = usage.tokens();
+    service.admission().used(exchange, tokens.total());
+  }
+
+  /** Whether an SSE line is OpenAI's usage chunk: data with a usage object and no choices. */
+  private boolean isUsageChunk(String line) {
+    if (!line.startsWith("data:") || !line.contains("\"usage\"")) {
+      return false;
+    }
+    JsonNode chunk;
+    try {
+      chunk = json.readTree(line.substring(5));
+    } catch (JacksonException e) {
+      return false;
+    }
+    return chunk != null
+        && chunk.path("usage").isObject()
+        && (chunk.path("choices").isMissingNode() || chunk.path("choices").isEmpty());
+  }
+
+  /** The client's side: lines of the current event, written and flushed at its end. */
+  private static final class Client {
+    private final ServletOutputStream out;
+    private boolean pending;
+
+    Client(ServletOutputStream out) {
+      this.out = out;
+    }
+
+    boolean pending() {
+      return pending;
+    }
+
+    void line(String line) {
+      try {
+        out.write(line.getBytes(StandardCharsets.UTF_8));
+        out.write(NEWLINE);
+        pending = true;
+      } catch (IOException e) {
+        throw new ClientGone();
+      }
+    }
+
+    void endEvent() {
+      if (!pending) {
+        return;
+      }
+      try {
+        out.write(NEWLINE);
+        out.flush();
+        pending = false;
+      } catch (IOException e) {
+        throw new ClientGone();
+      }
+    }
+  }
+
+  /** A write to the client failed: it left. */
+  private static final class ClientGone extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ClientGone() {
+      super("the client left", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tally.server.gateway;
+
+import org.jspecify.annotations.NullMarked;
