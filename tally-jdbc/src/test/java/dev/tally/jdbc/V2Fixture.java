@@ -79,7 +79,10 @@ final class V2Fixture {
                 .exclude(GroupField.OPERATION, "http")
                 .filter(GroupField.MODEL, "")
                 .build(),
-            UsageQuery.builder(from, to).source(QuerySource.RAW).groupBy(GroupField.OUTCOME).build(),
+            UsageQuery.builder(from, to)
+                .source(QuerySource.RAW)
+                .groupBy(GroupField.OUTCOME)
+                .build(),
             UsageQuery.builder(TestEvents.T0.plusSeconds(600), TestEvents.T0.plusSeconds(7800))
                 .window(Window.MINUTE)
                 .build());
@@ -90,8 +93,7 @@ final class V2Fixture {
     String cursor = null;
     int page = 0;
     do {
-      EventPage p =
-          store.events(EventQuery.builder(from, to).limit(97).cursor(cursor).build());
+      EventPage p = store.events(EventQuery.builder(from, to).limit(97).cursor(cursor).build());
       out.put("events-" + page++, p.events().toString());
       cursor = p.nextCursor();
     } while (cursor != null);

@@ -13,15 +13,27 @@ import org.slf4j.LoggerFactory;
 /** The column values of one event, computed once before the insert. */
 record EventRow(
     UsageEvent event,
+    byte[] id,
     long occurredAtNs,
     long hourStartNs,
     int durationBucket,
     long durationNs,
-    @Nullable String attributesJson,
     @Nullable String cost,
     @Nullable Long costNanos,
     @Nullable String currency,
     @Nullable String priceVersion) {
+
+  /**
+   * An event's priced cost as the store keeps it: the exact decimal text, its value in units of
+   * 10^-9 (half-even), the currency and the price version; or {@link #UNPRICED}.
+   */
+  record Priced(
+      @Nullable String cost,
+      @Nullable Long costNanos,
+      @Nullable String currency,
+      @Nullable String priceVersion) {
+    static final Priced UNPRICED = new Priced(null, null, null, null);
+  }
 
   static final String COST_ATTRIBUTE = "tally.cost";
   static final String CURRENCY_ATTRIBUTE = "tally.currency";
@@ -44,61 +56,68 @@ record EventRow(
       throw new UsageRejectedException(
           "duration must be at most 292 years, was " + e.duration() + " (event " + e.id() + ")");
     }
-    String cost = null;
-    Long costNanos = null;
-    String currency = null;
-    String rawCost = e.attributes().get(COST_ATTRIBUTE);
-    if (rawCost != null) {
-      try {
-        BigDecimal amount = new BigDecimal(rawCost.trim());
-        if (amount.signum() < 0) {
-          throw new NumberFormatException("negative");
-        }
-        costNanos = amount.setScale(9, RoundingMode.HALF_EVEN).unscaledValue().longValueExact();
-        cost = amount.toPlainString();
-        if (cost.length() > 64) {
-          throw new NumberFormatException("too long");
-        }
-        String c = e.attributes().get(CURRENCY_ATTRIBUTE);
-        if (c == null) {
-          currency = NO_CURRENCY;
-        } else if (CURRENCY.matcher(c).matches()) {
-          currency = c.toUpperCase(java.util.Locale.ROOT);
-        } else {
-          throw new NumberFormatException("bad currency");
-        }
-      } catch (NumberFormatException | ArithmeticException ex) {
-        // A bad cost never rejects the usage; the event is stored as unpriced and says so.
-        String message =
-            "Tally: event "
-                + e.id()
-                + " has an unusable cost attribute '"
-                + rawCost
-                + "' (currency '"
-                + e.attributes().get(CURRENCY_ATTRIBUTE)
-                + "'); stored as UNPRICED";
-        if (!warnedBadCost) {
-          warnedBadCost = true;
-          log.warn(message);
-        } else {
-          log.debug(message);
-        }
-        cost = null;
-        costNanos = null;
-        currency = null;
-      }
-    }
+    Priced priced = priced(e);
     return new EventRow(
         e,
+        EventIds.encode(e.id()),
         at,
         Math.floorDiv(at, NANOS_PER_HOUR) * NANOS_PER_HOUR,
         DurationHistogram.bucketOf(durationNs),
         durationNs,
-        AttributesCodec.encode(e.attributes()),
-        cost,
-        costNanos,
-        currency,
-        costNanos == null ? null : e.attributes().get(PRICE_VERSION_ATTRIBUTE));
+        priced.cost(),
+        priced.costNanos(),
+        priced.currency(),
+        priced.priceVersion());
+  }
+
+  /**
+   * The one place the store reads an event's cost. Until tally-core carries a typed cost, it comes
+   * from the attributes {@code tally.cost}, {@code tally.currency} and {@code tally.price_version};
+   * an unusable cost never rejects the usage: the event is unpriced and the store says so once at
+   * WARN.
+   */
+  static Priced priced(UsageEvent e) {
+    String rawCost = e.attributes().get(COST_ATTRIBUTE);
+    if (rawCost == null) {
+      return Priced.UNPRICED;
+    }
+    try {
+      BigDecimal amount = new BigDecimal(rawCost.trim());
+      if (amount.signum() < 0) {
+        throw new NumberFormatException("negative");
+      }
+      long costNanos = amount.setScale(9, RoundingMode.HALF_EVEN).unscaledValue().longValueExact();
+      String cost = amount.toPlainString();
+      if (cost.length() > 64) {
+        throw new NumberFormatException("too long");
+      }
+      String c = e.attributes().get(CURRENCY_ATTRIBUTE);
+      String currency;
+      if (c == null) {
+        currency = NO_CURRENCY;
+      } else if (CURRENCY.matcher(c).matches()) {
+        currency = c.toUpperCase(java.util.Locale.ROOT);
+      } else {
+        throw new NumberFormatException("bad currency");
+      }
+      return new Priced(cost, costNanos, currency, e.attributes().get(PRICE_VERSION_ATTRIBUTE));
+    } catch (NumberFormatException | ArithmeticException ex) {
+      String message =
+          "Tally: event "
+              + e.id()
+              + " has an unusable cost attribute '"
+              + rawCost
+              + "' (currency '"
+              + e.attributes().get(CURRENCY_ATTRIBUTE)
+              + "'); stored as UNPRICED";
+      if (!warnedBadCost) {
+        warnedBadCost = true;
+        log.warn(message);
+      } else {
+        log.debug(message);
+      }
+      return Priced.UNPRICED;
+    }
   }
 
   /** Epoch nanoseconds; the schema covers the years 1677 to 2262. */
