@@ -68,7 +68,7 @@ class SqliteUpgradeTest {
    * An event's attribute map prints in an order that differs from one JVM to the next (immutable
    * maps are salted per run), so listings are compared with each map's entries sorted.
    */
-  private static String sortedAttributes(String text) {
+  static String sortedAttributes(String text) {
     return ATTRIBUTES
         .matcher(text)
         .replaceAll(
@@ -88,7 +88,7 @@ class SqliteUpgradeTest {
     }
   }
 
-  private static Map<String, String> expectedAnswers() throws Exception {
+  static Map<String, String> expectedAnswers() throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     try (InputStream in = SqliteUpgradeTest.class.getResourceAsStream(V2Fixture.ANSWERS)) {
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
