@@ -452,10 +452,10 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
      * SQLite writes its hourly rollups every this many batches (or {@link
      * #DEFAULT_ROLLUP_FLUSH_INTERVAL}, whichever comes first), not with every batch.
      */
-    public static final int DEFAULT_ROLLUP_FLUSH_BATCHES = 10;
+    public static final int DEFAULT_ROLLUP_FLUSH_BATCHES = 100;
 
     /** SQLite writes its hourly rollups at least this often while batches arrive. */
-    public static final Duration DEFAULT_ROLLUP_FLUSH_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_ROLLUP_FLUSH_INTERVAL = Duration.ofSeconds(2);
 
     private @Nullable String url;
     private @Nullable DataSource dataSource;
@@ -687,6 +687,8 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           props.setProperty("busy_timeout", Long.toString(busyTimeout.toMillis()));
           props.setProperty("transaction_mode", "IMMEDIATE");
           props.setProperty("foreign_keys", "false");
+          // The driver would otherwise run "SELECT last_insert_rowid()" after every INSERT.
+          props.setProperty("jdbc.get_generated_keys", "false");
         }
         if (username != null) {
           props.setProperty("user", username);

@@ -1,6 +1,5 @@
 package dev.tally.jdbc.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,24 +27,29 @@ record ColdFields(
   private static final int VERSION = 1;
 
   byte[] pack() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    out.write(VERSION);
-    Varints.writeText(out, userEmail);
-    Varints.writeText(out, sessionId);
-    Varints.writeText(out, tenant);
-    Varints.writeText(out, errorType);
-    Varints.writeText(out, errorMessage);
-    Varints.writeText(out, traceId);
-    Varints.write(out, inputLength);
-    Varints.write(out, outputLength);
-    Varints.writeText(out, cost);
-    Varints.write(out, recordedAtNs);
+    return pack(new Varints.Sink(256));
+  }
+
+  /** Packs through {@code out}, which is reset first (a writer reuses one per batch). */
+  byte[] pack(Varints.Sink out) {
+    out.reset();
+    out.writeByte(VERSION);
+    out.writeText(userEmail);
+    out.writeText(sessionId);
+    out.writeText(tenant);
+    out.writeText(errorType);
+    out.writeText(errorMessage);
+    out.writeText(traceId);
+    out.write(inputLength);
+    out.write(outputLength);
+    out.writeText(cost);
+    out.write(recordedAtNs);
     String[] keys = attributes.keySet().toArray(new String[0]);
     Arrays.sort(keys);
-    Varints.write(out, keys.length);
+    out.write(keys.length);
     for (String k : keys) {
-      Varints.writeText(out, k);
-      Varints.writeText(out, attributes.get(k));
+      out.writeText(k);
+      out.writeText(attributes.get(k));
     }
     return out.toByteArray();
   }

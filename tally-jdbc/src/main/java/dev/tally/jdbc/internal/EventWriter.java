@@ -119,18 +119,28 @@ public final class EventWriter {
     }
     c.setAutoCommit(false);
     Codes.Tx tx = codes.begin(c, statements);
-    RollupBuffer.Step step = null;
+    boolean sqlite = dialect == Dialect.SQLITE;
+    boolean flushed = false;
+    long mark = 0;
+    long after = 0;
     try {
       List<EventRow> inserted;
-      if (dialect == Dialect.SQLITE) {
+      if (sqlite) {
         long[] state = seqState(c, statements);
-        long before = Math.max(state[0], state[1]);
+        mark = state[1];
+        long before = Math.max(state[0], mark);
+        boolean clean = buffer.begin(before, mark);
         inserted = new ArrayList<>(rows.size());
-        long after = insertSqlite(c, statements, tx, rows, before, recordedAtNs, inserted);
+        after = insertSqlite(c, statements, tx, rows, before, recordedAtNs, inserted);
         insertContent(c, statements, inserted);
-        step = buffer.plan(before, state[1], after, deltas(inserted, tx), nowNanos);
-        if (step.flush) {
-          buffer.flush(c, statements, step);
+        if (clean) {
+          for (EventRow row : inserted) {
+            buffer.add(keyOf(row, tx), row);
+          }
+        }
+        flushed = buffer.flushDue(mark, after, nowNanos);
+        if (flushed) {
+          buffer.flush(c, statements, mark, after);
         }
       } else {
         inserted =
@@ -142,8 +152,8 @@ public final class EventWriter {
       }
       c.commit();
       tx.publish();
-      if (step != null) {
-        buffer.committed(step, nowNanos);
+      if (sqlite) {
+        buffer.committed(flushed, mark, after, nowNanos);
       }
       return inserted.size();
     } catch (SQLException | RuntimeException e) {
@@ -194,10 +204,11 @@ public final class EventWriter {
     RollupWriter.Statements s = new RollupWriter.Statements(c, statements);
     try {
       PreparedStatement ps = s.get(SQLITE_INSERT);
+      Varints.Sink buf = new Varints.Sink(2048);
       long seq = before;
       for (EventRow row : rows) {
         ps.setLong(1, ++seq);
-        bindEvent(ps, 2, row, tx, recordedAtNs);
+        bindEvent(ps, 2, row, tx, recordedAtNs, buf);
         ps.addBatch();
       }
       int[] counts = ps.executeBatch();
@@ -235,10 +246,11 @@ public final class EventWriter {
                 }
                 return sb.append(" ON CONFLICT (id) DO NOTHING RETURNING id").toString();
               });
+      Varints.Sink buf = new Varints.Sink(2048);
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         int p = 1;
         for (EventRow row : chunk) {
-          p = bindEvent(ps, p, row, tx, recordedAtNs);
+          p = bindEvent(ps, p, row, tx, recordedAtNs, buf);
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -261,7 +273,8 @@ public final class EventWriter {
   }
 
   /** Binds the event columns from parameter {@code p}; returns the next parameter index. */
-  static int bindEvent(PreparedStatement ps, int p, EventRow row, Codes.Tx tx, long recordedAtNs)
+  static int bindEvent(
+      PreparedStatement ps, int p, EventRow row, Codes.Tx tx, long recordedAtNs, Varints.Sink buf)
       throws SQLException {
     UsageEvent e = row.event();
     ps.setBytes(p++, row.id());
@@ -286,7 +299,7 @@ public final class EventWriter {
     }
     ps.setInt(p++, tx.code(Codes.CURRENCY, row.currency()));
     ps.setInt(p++, tx.code(Codes.PRICE_VERSION, row.priceVersion()));
-    ps.setBytes(p++, cold(row, recordedAtNs).pack());
+    ps.setBytes(p++, cold(row, recordedAtNs).pack(buf));
     return p;
   }
 
@@ -351,18 +364,20 @@ public final class EventWriter {
       throws SQLException {
     TreeMap<RollupKey, Measures> deltas = new TreeMap<>();
     for (EventRow row : inserted) {
-      UsageEvent e = row.event();
-      RollupKey key =
-          new RollupKey(
-              row.hourStartNs(),
-              e.subject(),
-              tx.code(Codes.OPERATION, e.operation()),
-              tx.code(Codes.MODEL, e.model()),
-              Codes.outcome(e.outcome()),
-              tx.code(Codes.CURRENCY, row.currency()));
-      deltas.computeIfAbsent(key, k -> new Measures()).add(row);
+      deltas.computeIfAbsent(keyOf(row, tx), k -> new Measures()).add(row);
     }
     return deltas;
+  }
+
+  private static RollupKey keyOf(EventRow row, Codes.Tx tx) throws SQLException {
+    UsageEvent e = row.event();
+    return new RollupKey(
+        row.hourStartNs(),
+        e.subject(),
+        tx.code(Codes.OPERATION, e.operation()),
+        tx.code(Codes.MODEL, e.model()),
+        Codes.outcome(e.outcome()),
+        tx.code(Codes.CURRENCY, row.currency()));
   }
 
   /** Used by tests and benchmarks to empty the store between runs. */

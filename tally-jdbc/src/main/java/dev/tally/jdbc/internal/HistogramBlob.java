@@ -1,7 +1,5 @@
 package dev.tally.jdbc.internal;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The duration histogram of a rollup row as one sparse blob (SQLite): for each non-empty bucket in
  * ascending order, the bucket and its count as varints. A rollup row of one hour and one subject
@@ -13,11 +11,11 @@ final class HistogramBlob {
   private HistogramBlob() {}
 
   static byte[] encode(long[] histogram) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+    Varints.Sink out = new Varints.Sink(16);
     for (int b = 0; b < histogram.length; b++) {
       if (histogram[b] != 0) {
-        Varints.write(out, b);
-        Varints.write(out, histogram[b]);
+        out.write(b);
+        out.write(histogram[b]);
       }
     }
     return out.toByteArray();

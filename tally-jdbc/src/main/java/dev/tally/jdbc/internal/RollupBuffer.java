@@ -4,8 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -16,25 +16,40 @@ import org.jspecify.annotations.Nullable;
  * they cover. Exactly once: rollups always equal the events with {@code seq <= mark}; reports read
  * the events after the mark raw ({@link ReportEngine}), so nothing lags silently.
  *
- * <p>The memory is used only while it provably covers every row after the mark: the mark is the one
- * this writer set, and every row since was inserted by this writer (the highest {@code seq} before
- * each batch is the last one it wrote). Otherwise (a second writer on the file, a batch that failed
- * after its commit was unclear, a crash before the last flush) the flush sums the rows after the
- * mark from the table instead. On start the store flushes, so rows a crash left after the mark are
- * folded in at once.
+ * <p>The memory is used only while it provably covers every row after the mark ("clean"): the mark
+ * is the one this writer set, and before each batch the highest {@code seq} is the last one this
+ * writer wrote (no other writer added rows in between). Otherwise (a second writer on the file, a
+ * failed batch, the store's start after a crash) the flush sums the rows after the mark from the
+ * table instead, at once. While clean it also remembers the histogram it last wrote for each rollup
+ * row of recent hours, so a flush updates those rows without reading them first.
  *
- * <p>Used by one writer thread at a time (the caller holds the store's write lock).
+ * <p>Used by one writer thread at a time (the store serializes SQLite writes). A batch adds its
+ * deltas before it commits; if it fails, {@link #failed} forgets the memory, and the next flush
+ * reads the table.
  */
 final class RollupBuffer {
+  private static final long KEEP_STORED_NANOS = 2 * EventRow.NANOS_PER_HOUR;
+  private static final int PRUNE_STORED_ABOVE = 50_000;
+
+  /**
+   * A flush is also due once this many events wait in memory, whatever the batch count and time: it
+   * bounds what a report reads raw after the mark.
+   */
+  static final int MAX_PENDING_EVENTS = 200_000;
+
   private final int flushBatches;
   private final long flushIntervalNanos;
-  private final TreeMap<RollupKey, Measures> pending = new TreeMap<>();
+  private final HashMap<RollupKey, Measures> pending = new HashMap<>();
+  private final HashMap<RollupKey, byte[]> stored = new HashMap<>();
+  private final HashMap<RollupKey, byte[]> staged = new HashMap<>();
   private boolean clean;
   private long expectedMark = -1;
   private long lastSeq = -1;
   private int batches;
   private long lastFlushNanos;
   private boolean flushRequested = true;
+  private long newestHour = Long.MIN_VALUE;
+  private long pendingEvents;
 
   RollupBuffer(int flushBatches, long flushIntervalNanos, long nowNanos) {
     this.flushBatches = flushBatches;
@@ -47,113 +62,79 @@ final class RollupBuffer {
     flushRequested = true;
   }
 
-  /** What one batch will do with the rollups; applied to the buffer only after its commit. */
-  final class Step {
-    final boolean flush;
-    final boolean stillClean;
-    final long mark;
-    final long newLastSeq;
-    final TreeMap<RollupKey, Measures> batchDeltas;
-
-    private Step(
-        boolean flush,
-        boolean stillClean,
-        long mark,
-        long newLastSeq,
-        TreeMap<RollupKey, Measures> deltas) {
-      this.flush = flush;
-      this.mark = mark;
-      this.stillClean = stillClean;
-      this.newLastSeq = newLastSeq;
-      this.batchDeltas = deltas;
-    }
-  }
-
   /**
-   * Plans the batch: {@code maxSeqBefore} (the highest seq, at least the mark) and {@code mark} as
-   * read in its transaction before the insert, {@code newMaxSeq} likewise after it, {@code deltas}
-   * of the rows it really inserted.
+   * At the start of a batch's transaction, with the highest seq (at least the mark) and the mark:
+   * whether the memory still covers every row after the mark. If not, it is dropped.
    */
-  Step plan(
-      long maxSeqBefore,
-      long mark,
-      long newMaxSeq,
-      TreeMap<RollupKey, Measures> deltas,
-      long nowNanos) {
-    boolean stillClean = clean && maxSeqBefore == lastSeq && mark == expectedMark;
-    boolean flush =
-        flushRequested
-            || !stillClean && newMaxSeq > mark
-            || batches + 1 >= flushBatches
-            || nowNanos - lastFlushNanos >= flushIntervalNanos;
-    if (newMaxSeq == mark) {
-      flush = false; // nothing after the mark: rollups are complete already
-      stillClean = true;
+  boolean begin(long maxSeqBefore, long mark) {
+    if (!(clean && maxSeqBefore == lastSeq && mark == expectedMark)) {
+      clean = false;
+      pendingEvents = 0;
+      pending.clear();
+      stored.clear();
     }
-    return new Step(flush, stillClean, mark, newMaxSeq, deltas);
+    staged.clear();
+    return clean;
   }
 
-  /** Inside the batch's transaction: writes the rollups and moves the mark. */
-  void flush(Connection c, @Nullable StatementCache statements, Step step) throws SQLException {
-    long mark = step.mark;
-    SortedMap<RollupKey, Measures> toWrite;
-    if (step.stillClean) {
-      TreeMap<RollupKey, Measures> all = new TreeMap<>(pending);
-      for (Map.Entry<RollupKey, Measures> e : step.batchDeltas.entrySet()) {
-        Measures old = all.get(e.getKey());
-        if (old == null) {
-          all.put(e.getKey(), e.getValue());
-        } else {
-          Measures sum = old.copy();
-          sum.add(e.getValue());
-          all.put(e.getKey(), sum);
-        }
-      }
-      toWrite = all;
-    } else {
-      toWrite = sumAfter(c, mark);
+  /** Adds an inserted event's delta (only while clean). */
+  void add(RollupKey key, EventRow row) {
+    pending.computeIfAbsent(key, k -> new Measures()).add(row);
+    pendingEvents++;
+    newestHour = Math.max(newestHour, key.hourStartNs());
+  }
+
+  /** Whether this batch writes the rollups: due by count or time, requested, or memory unusable. */
+  boolean flushDue(long mark, long newMaxSeq, long nowNanos) {
+    if (newMaxSeq == mark) {
+      return false; // nothing after the mark: the rollups are complete already
     }
-    RollupWriter.applySqlite(c, statements, toWrite);
+    return flushRequested
+        || !clean
+        || batches + 1 >= flushBatches
+        || pendingEvents >= MAX_PENDING_EVENTS
+        || nowNanos - lastFlushNanos >= flushIntervalNanos;
+  }
+
+  /** Inside the batch's transaction: writes the rollups and moves the mark to {@code newMaxSeq}. */
+  void flush(Connection c, @Nullable StatementCache statements, long mark, long newMaxSeq)
+      throws SQLException {
+    TreeMap<RollupKey, Measures> toWrite = clean ? new TreeMap<>(pending) : sumAfter(c, mark);
+    RollupWriter.applySqlite(c, statements, toWrite, stored, staged);
     try (PreparedStatement ps = c.prepareStatement("UPDATE tally_rollup_mark SET seq = ?")) {
-      ps.setLong(1, step.newLastSeq);
+      ps.setLong(1, newMaxSeq);
       ps.executeUpdate();
     }
   }
 
   /** After the batch committed. */
-  void committed(Step step, long nowNanos) {
-    lastSeq = step.newLastSeq;
-    if (step.flush || step.newLastSeq == step.mark) {
+  void committed(boolean flushed, long mark, long newMaxSeq, long nowNanos) {
+    lastSeq = newMaxSeq;
+    if (flushed || newMaxSeq == mark) {
       pending.clear();
+      pendingEvents = 0;
       clean = true;
-      expectedMark = step.newLastSeq;
-      if (step.flush) {
+      expectedMark = flushed ? newMaxSeq : mark;
+      if (flushed) {
         batches = 0;
         lastFlushNanos = nowNanos;
+        stored.putAll(staged);
+        staged.clear();
+        pruneStored();
       }
       flushRequested = false;
       return;
     }
     batches++;
-    if (step.stillClean) {
-      for (Map.Entry<RollupKey, Measures> e : step.batchDeltas.entrySet()) {
-        Measures old = pending.get(e.getKey());
-        if (old == null) {
-          pending.put(e.getKey(), e.getValue());
-        } else {
-          old.add(e.getValue());
-        }
-      }
-    } else {
-      clean = false;
-      pending.clear();
-    }
   }
 
   /** After a failed batch: what is in memory can no longer be trusted to match the table. */
   void failed() {
     clean = false;
+    pendingEvents = 0;
     pending.clear();
+    stored.clear();
+    staged.clear();
   }
 
   /** Rollup keys held in memory (a test hook). */
@@ -161,9 +142,18 @@ final class RollupBuffer {
     return pending.size();
   }
 
+  private void pruneStored() {
+    if (stored.size() > PRUNE_STORED_ABOVE) {
+      long oldest = newestHour - KEEP_STORED_NANOS;
+      stored.keySet().removeIf(k -> k.hourStartNs() < oldest);
+    }
+  }
+
   /** The deltas of every event after {@code mark}, summed from the table. */
   static TreeMap<RollupKey, Measures> sumAfter(Connection c, long mark) throws SQLException {
     TreeMap<RollupKey, Measures> out = new TreeMap<>();
+    int error = Codes.outcome(dev.tally.core.Outcome.ERROR);
+    int missing = Codes.source(dev.tally.core.UsageSource.MISSING);
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT occurred_at_ns, subject, operation, model, outcome, currency, token_source,"
@@ -187,13 +177,13 @@ final class RollupBuffer {
           Long costNanos = rs.wasNull() ? null : cost;
           out.computeIfAbsent(key, k -> new Measures())
               .add(
-                  outcome == Codes.outcome(dev.tally.core.Outcome.ERROR),
+                  outcome == error,
                   rs.getLong(8),
                   rs.getLong(9),
                   rs.getLong(10),
                   rs.getLong(11),
                   rs.getLong(12),
-                  rs.getInt(7) == Codes.source(dev.tally.core.UsageSource.MISSING),
+                  rs.getInt(7) == missing,
                   costNanos,
                   rs.getLong(14),
                   rs.getInt(15));
@@ -201,5 +191,10 @@ final class RollupBuffer {
       }
     }
     return out;
+  }
+
+  /** For tests: the rollup rows this buffer knows it wrote. */
+  Map<RollupKey, byte[]> stored() {
+    return stored;
   }
 }

@@ -100,9 +100,17 @@ final class RollupWriter {
     return p;
   }
 
-  /** SQLite: adds every delta; the caller holds the write transaction. */
+  /**
+   * SQLite: adds every delta; the caller holds the write transaction. {@code stored} holds
+   * histograms known to be in the table (their rows are updated without a read); the histogram each
+   * row ends up with goes to {@code staged}.
+   */
   static void applySqlite(
-      Connection c, @Nullable StatementCache statements, SortedMap<RollupKey, Measures> deltas)
+      Connection c,
+      @Nullable StatementCache statements,
+      SortedMap<RollupKey, Measures> deltas,
+      Map<RollupKey, byte[]> stored,
+      Map<RollupKey, byte[]> staged)
       throws SQLException {
     if (deltas.isEmpty()) {
       return;
@@ -116,23 +124,28 @@ final class RollupWriter {
       for (Map.Entry<RollupKey, Measures> e : deltas.entrySet()) {
         RollupKey k = e.getKey();
         Measures m = e.getValue();
-        bindKey(select, 1, k);
-        byte[] old = null;
-        try (ResultSet rs = select.executeQuery()) {
-          if (rs.next()) {
-            old = rs.getBytes(1);
+        byte[] old = stored.get(k);
+        if (old == null) {
+          bindKey(select, 1, k);
+          try (ResultSet rs = select.executeQuery()) {
+            if (rs.next()) {
+              old = rs.getBytes(1);
+            }
           }
         }
         if (old == null) {
           bindInsert(Dialect.SQLITE, insert, k, m);
           insert.executeUpdate();
+          staged.put(k, HistogramBlob.encode(m.histogram));
         } else {
           System.arraycopy(m.histogram, 0, merged, 0, merged.length);
           HistogramBlob.addTo(merged, old);
+          byte[] blob = HistogramBlob.encode(merged);
           int p = bindSums(update, 1, m);
-          update.setBytes(p++, HistogramBlob.encode(merged));
+          update.setBytes(p++, blob);
           bindKey(update, p, k);
           update.executeUpdate();
+          staged.put(k, blob);
         }
       }
       s.done();
