@@ -49,8 +49,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li><b>Exactly once.</b> An event whose id is already stored is ignored ({@code ON CONFLICT DO
- *       NOTHING}); rollups are updated only for rows that were really inserted, in the same
- *       transaction, so retries and replays never count twice.
+ *       NOTHING}); rollups count only rows that were really inserted, so retries and replays never
+ *       count twice. On PostgreSQL they are updated in the batch's transaction; on SQLite they are
+ *       summed in memory and written every {@link Builder#rollupFlushBatches} batches or {@link
+ *       Builder#rollupFlushInterval} with a mark of the last event they hold, and reports read the
+ *       events after the mark raw, so they never lag (after a crash the next start folds those
+ *       events in once).
  *   <li><b>Durable on completion.</b> {@link #export} completes after the transaction committed. It
  *       does the work on the calling thread (the pipeline's worker; with several PostgreSQL
  *       writers, also on the store's {@code tally-store-writer-*} threads, and it returns only once
