@@ -8,9 +8,11 @@ import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.UsageQueries;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
+import dev.tally.jdbc.internal.Codes;
 import dev.tally.jdbc.internal.Connections;
 import dev.tally.jdbc.internal.EventReader;
 import dev.tally.jdbc.internal.EventWriter;
+import dev.tally.jdbc.internal.MoveV2Rows;
 import dev.tally.jdbc.internal.ReadSnapshot;
 import dev.tally.jdbc.internal.ReportEngine;
 import dev.tally.jdbc.internal.Retention;
@@ -27,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
@@ -37,6 +40,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
@@ -50,8 +54,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li><b>Exactly once.</b> An event whose id is already stored is ignored ({@code ON CONFLICT DO
- *       NOTHING}); rollups are updated only for rows that were really inserted, in the same
- *       transaction, so retries and replays never count twice.
+ *       NOTHING}); rollups count only rows that were really inserted, so retries and replays never
+ *       count twice. On PostgreSQL they are updated in the batch's transaction; on SQLite they are
+ *       summed in memory and written every {@link Builder#rollupFlushBatches} batches or {@link
+ *       Builder#rollupFlushInterval} with a mark of the last event they hold, and reports read the
+ *       events after the mark raw, so they never lag (after a crash the next start folds those
+ *       events in once).
  *   <li><b>Durable on completion.</b> {@link #export} completes after the transaction committed. It
  *       does the work on the calling thread (the pipeline's worker; with several PostgreSQL
  *       writers, also on the store's {@code tally-store-writer-*} threads, and it returns only once
@@ -100,7 +108,10 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   private static final AtomicInteger WRITER_POOLS = new AtomicInteger();
 
   private final Connections connections;
+  private final Codes codes = new Codes();
   private final EventWriter writer;
+  // SQLite has one writer, and its deferred rollups are one writer's memory.
+  private final ReentrantLock sqliteWrite = new ReentrantLock();
   private final ReportEngine reports;
   private final Clock clock;
   private final int writers;
@@ -108,10 +119,22 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcUsageStore(
-      Connections connections, Clock clock, PostgresWriteMode postgresMode, int writers) {
+      Connections connections,
+      Clock clock,
+      PostgresWriteMode postgresMode,
+      int writers,
+      int rollupFlushBatches,
+      Duration rollupFlushInterval) {
     this.connections = connections;
     this.clock = clock;
-    this.writer = new EventWriter(connections.dialect(), postgresMode);
+    this.writer =
+        new EventWriter(
+            connections.dialect(),
+            postgresMode,
+            codes,
+            rollupFlushBatches,
+            rollupFlushInterval.toNanos(),
+            System.nanoTime());
     this.reports = new ReportEngine();
     this.writers = writers;
     if (writers > 1) {
@@ -232,10 +255,22 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
 
   /** Writes one transaction; returns the failure, classified, or null when it committed. */
   private @Nullable RuntimeException writePart(List<UsageEvent> part, long recordedAtNs) {
+    if (dialect() != Dialect.SQLITE) {
+      return writeLocked(part, recordedAtNs);
+    }
+    sqliteWrite.lock();
+    try {
+      return writeLocked(part, recordedAtNs);
+    } finally {
+      sqliteWrite.unlock();
+    }
+  }
+
+  private @Nullable RuntimeException writeLocked(List<UsageEvent> part, long recordedAtNs) {
     Connection c = null;
     try {
       c = connections.borrow();
-      writer.write(c, connections.statements(c), part, recordedAtNs);
+      writer.write(c, connections.statements(c), part, recordedAtNs, System.nanoTime());
       connections.release(c);
       return null;
     } catch (UsageRejectedException e) {
@@ -278,15 +313,38 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
-  /** Already durable: {@link #export} completes only after its commit. */
+  /**
+   * Events are already durable ({@link #export} completes only after its commit); on SQLite this
+   * also writes the deferred rollups now. Never throws: a failure completes the future
+   * exceptionally, and the next batch flushes instead.
+   */
   @Override
   public CompletableFuture<Void> flush() {
-    return CompletableFuture.completedFuture(null);
+    if (dialect() != Dialect.SQLITE || closed.get()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    writer.requestFlush();
+    return answer(writePart(List.of(), nowNanos()));
+  }
+
+  /** Rollup keys the SQLite writer holds in memory, not yet flushed (a test hook). */
+  int pendingRollupKeys() {
+    sqliteWrite.lock();
+    try {
+      return writer.pendingRollupKeys();
+    } finally {
+      sqliteWrite.unlock();
+    }
   }
 
   /** Closes the connections the store opened; a caller's data source is left open. Runs once. */
   @Override
   public CompletableFuture<Void> shutdown() {
+    if (!closed.get() && dialect() == Dialect.SQLITE) {
+      // Fold the deferred rollups in now, so the next start has nothing to re-read.
+      writer.requestFlush();
+      writePart(List.of(), nowNanos());
+    }
     if (closed.compareAndSet(false, true)) {
       if (writerPool != null) {
         writerPool.shutdown();
@@ -315,7 +373,9 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   @Override
   public UsageReport report(UsageQuery query) {
     Objects.requireNonNull(query, "query");
-    return withConnection(c -> reports.report(c, query));
+    // SQLite: the mark, the rollups and the events after the mark from one snapshot.
+    return withConnection(c -> ReadSnapshot.read(c, dialect(), List.of(query), reports, codes))
+        .get(0);
   }
 
   /**
@@ -331,7 +391,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
     if (all.size() < 2) {
       return all.stream().map(this::report).toList();
     }
-    return withConnection(c -> ReadSnapshot.read(c, dialect(), all, reports));
+    return withConnection(c -> ReadSnapshot.read(c, dialect(), all, reports, codes));
   }
 
   /** Raw-event scans run by reports so far: a test hook showing which table answered. */
@@ -342,7 +402,7 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
   @Override
   public EventPage events(EventQuery query) {
     Objects.requireNonNull(query, "query");
-    return withConnection(c -> EventReader.page(c, query));
+    return withConnection(c -> EventReader.page(c, query, codes));
   }
 
   /**
@@ -352,7 +412,8 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
    */
   public RetentionResult applyRetention(RetentionPolicy policy) {
     Objects.requireNonNull(policy, "policy");
-    return withConnection(c -> Retention.apply(c, policy, clock.instant()));
+    boolean deferred = dialect() == Dialect.SQLITE;
+    return withConnection(c -> Retention.apply(c, policy, clock.instant(), deferred));
   }
 
   private interface SqlWork<T> {
@@ -397,8 +458,19 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
      */
     public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(40);
 
+    /**
+     * SQLite writes its hourly rollups every this many batches (or {@link
+     * #DEFAULT_ROLLUP_FLUSH_INTERVAL}, whichever comes first), not with every batch.
+     */
+    public static final int DEFAULT_ROLLUP_FLUSH_BATCHES = 100;
+
+    /** SQLite writes its hourly rollups at least this often while batches arrive. */
+    public static final Duration DEFAULT_ROLLUP_FLUSH_INTERVAL = Duration.ofSeconds(2);
+
     private @Nullable String url;
     private @Nullable DataSource dataSource;
+    private int rollupFlushBatches = DEFAULT_ROLLUP_FLUSH_BATCHES;
+    private Duration rollupFlushInterval = DEFAULT_ROLLUP_FLUSH_INTERVAL;
     private @Nullable Dialect dialect;
     private @Nullable String username;
     private @Nullable String password;
@@ -509,6 +581,27 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
       return this;
     }
 
+    /**
+     * SQLite: how many batches' rollup deltas are summed in memory before they are written, with
+     * the rollup mark, in the next batch's transaction. 1 writes them with every batch. Reports
+     * never lag meanwhile: they read the events after the mark raw. Default {@value
+     * #DEFAULT_ROLLUP_FLUSH_BATCHES}. (PostgreSQL writes rollups with every batch.)
+     */
+    public Builder rollupFlushBatches(int batches) {
+      this.rollupFlushBatches = batches;
+      return this;
+    }
+
+    /**
+     * SQLite: the longest time rollup deltas wait in memory while batches arrive (checked at each
+     * batch; {@link JdbcUsageStore#flush()} and shutdown write them at once). Default {@link
+     * #DEFAULT_ROLLUP_FLUSH_INTERVAL}.
+     */
+    public Builder rollupFlushInterval(Duration interval) {
+      this.rollupFlushInterval = interval;
+      return this;
+    }
+
     /** Whether {@link #build()} runs the Flyway migrations. Default true. */
     public Builder migrate(boolean migrate) {
       this.migrate = migrate;
@@ -559,6 +652,14 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
                 + ", was "
                 + networkTimeout);
       }
+      if (rollupFlushBatches < 1) {
+        throw new IllegalArgumentException(
+            "rollupFlushBatches must be > 0, was " + rollupFlushBatches);
+      }
+      if (rollupFlushInterval == null || rollupFlushInterval.isNegative()) {
+        throw new IllegalArgumentException(
+            "rollupFlushInterval must be >= 0, was " + rollupFlushInterval);
+      }
       if (writers != null && (writers < 1 || writers > 64)) {
         throw new IllegalArgumentException("writers must be between 1 and 64, was " + writers);
       }
@@ -596,6 +697,8 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           props.setProperty("busy_timeout", Long.toString(busyTimeout.toMillis()));
           props.setProperty("transaction_mode", "IMMEDIATE");
           props.setProperty("foreign_keys", "false");
+          // The driver would otherwise run "SELECT last_insert_rowid()" after every INSERT.
+          props.setProperty("jdbc.get_generated_keys", "false");
         }
         if (username != null) {
           props.setProperty("user", username);
@@ -616,11 +719,14 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           enableWal(connections);
         }
         if (migrate) {
+          boolean sqlite = connections.dialect() == Dialect.SQLITE;
           Flyway.configure(JdbcUsageStore.class.getClassLoader())
               .dataSource(connections.dataSource())
               .locations(
-                  "classpath:dev/tally/jdbc/migration/"
-                      + (connections.dialect() == Dialect.SQLITE ? "sqlite" : "postgresql"))
+                  "classpath:dev/tally/jdbc/migration/" + (sqlite ? "sqlite" : "postgresql"),
+                  "classpath:dev/tally/jdbc/migration/common")
+              .placeholders(migrationPlaceholders(sqlite))
+              .javaMigrations(new MoveV2Rows(connections.dialect()))
               .table("tally_schema_history")
               .load()
               .migrate();
@@ -634,7 +740,35 @@ public final class JdbcUsageStore implements UsageSink, UsageQueries, AutoClosea
           writers != null
               ? writers
               : connections.dialect() == Dialect.POSTGRESQL ? DEFAULT_POSTGRES_WRITERS : 1;
-      return new JdbcUsageStore(connections, clock, postgresWriteMode, resolvedWriters);
+      JdbcUsageStore store =
+          new JdbcUsageStore(
+              connections,
+              clock,
+              postgresWriteMode,
+              resolvedWriters,
+              rollupFlushBatches,
+              rollupFlushInterval);
+      if (connections.dialect() == Dialect.SQLITE) {
+        // Events a crash left after the rollup mark are folded in now; if that fails, the first
+        // batch does it (the flush stays requested).
+        store.writePart(List.of(), store.nowNanos());
+      }
+      return store;
+    }
+
+    /** The type names that make the one V3 migration source fit each dialect. */
+    private static Map<String, String> migrationPlaceholders(boolean sqlite) {
+      return sqlite
+          ? Map.of(
+              "blob", "BLOB",
+              "seq_pk", "INTEGER PRIMARY KEY",
+              "histogram", "BLOB",
+              "rollup_options", "WITHOUT ROWID")
+          : Map.of(
+              "blob", "BYTEA",
+              "seq_pk", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+              "histogram", "INTEGER[]",
+              "rollup_options", "WITH (fillfactor = 70)");
     }
 
     private static int millis(String name, @Nullable Duration timeout) {

@@ -123,7 +123,8 @@ class LedgerFaultServerTest {
     try (Connection c = DriverManager.getConnection(SqliteUrls.exclusive(ledgerUrl()));
         PreparedStatement ps =
             c.prepareStatement(
-                "SELECT COUNT(*) FROM tally_event WHERE subject = ? AND operation = 'chat'")) {
+                "SELECT COUNT(*) FROM tally_event e JOIN tally_code k ON k.kind = 1"
+                    + " AND k.code = e.operation WHERE e.subject = ? AND k.value = 'chat'")) {
       ps.setString(1, user);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

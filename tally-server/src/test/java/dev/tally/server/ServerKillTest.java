@@ -3,6 +3,11 @@ package dev.tally.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tally.core.UsageEvent;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.GroupField;
+import dev.tally.jdbc.JdbcUsageStore;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -11,11 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,15 +80,22 @@ class ServerKillTest {
     }
 
     Map<String, Integer> chats = new HashMap<>();
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("tally.db"));
-        Statement st = c.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT session_id, COUNT(*) FROM tally_event WHERE operation = 'chat'"
-                    + " GROUP BY session_id")) {
-      while (rs.next()) {
-        chats.put(rs.getString(1), rs.getInt(2));
-      }
+    // Read through the store: V3 keeps the session id packed with the event's cold fields.
+    try (JdbcUsageStore store = JdbcUsageStore.sqlite(data.resolve("tally.db"))) {
+      String cursor = null;
+      do {
+        EventPage page =
+            store.events(
+                EventQuery.builder(Instant.EPOCH, Instant.parse("2200-01-01T00:00:00Z"))
+                    .filter(GroupField.OPERATION, "chat")
+                    .limit(EventQuery.MAX_LIMIT)
+                    .cursor(cursor)
+                    .build());
+        for (UsageEvent e : page.events()) {
+          chats.merge(String.valueOf(e.sessionId()), 1, Integer::sum);
+        }
+        cursor = page.nextCursor();
+      } while (cursor != null);
     }
     List<String> missing = new ArrayList<>();
     for (String session : answered) {

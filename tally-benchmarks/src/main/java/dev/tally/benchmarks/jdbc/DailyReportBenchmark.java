@@ -1,6 +1,8 @@
 package dev.tally.benchmarks.jdbc;
 
 import dev.tally.core.UsageEvent;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;
 import dev.tally.core.query.QuerySource;
 import dev.tally.core.query.UsageQuery;
@@ -41,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * default answer (source AUTO: hourly rollups, and in Kolkata raw events for the 30 hours a day
  * edge cuts), {@code rawScan} forces the same query over raw events (before 2026-12-01, AUTO
  * answered Kolkata this way). The data set is loaded once into {@code -Dtally.bench.dir} (default
- * the temp directory) and reused by later runs; loading time and rate are printed to stderr.
+ * the temp directory) and reused by later runs; loading time and rate are printed to stderr. {@code
+ * userListing} is a page of one user's newest raw events.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -76,7 +79,7 @@ public class DailyReportBenchmark {
   public void load() throws Exception {
     Path base =
         Path.of(System.getProperty("tally.bench.dir", System.getProperty("java.io.tmpdir")))
-            .resolve("tally-report-" + dialect.toLowerCase() + "-" + events + "-" + users);
+            .resolve("tally-report-v3-" + dialect.toLowerCase() + "-" + events + "-" + users);
     Path marker = base.resolve("loaded");
     boolean loaded = Files.exists(marker);
     Files.createDirectories(base);
@@ -148,6 +151,21 @@ public class DailyReportBenchmark {
   @Benchmark
   public UsageReport rawScan() {
     return report(QuerySource.RAW, nextUser());
+  }
+
+  /**
+   * One user's newest 100 events over the 30 days (a page of the raw listing): there is no
+   * per-subject index, so this scans the time index from the newest end and skips other users'
+   * events, about {@code users} rows for each one of the user's.
+   */
+  @Benchmark
+  public EventPage userListing() {
+    return store.events(
+        EventQuery.builder(FROM, TO)
+            .filter(GroupField.SUBJECT, nextUser())
+            .newestFirst(true)
+            .limit(100)
+            .build());
   }
 
   @TearDown(Level.Trial)

@@ -50,6 +50,17 @@ import org.postgresql.copy.CopyManager;
  *       subject, operation, model) upserted for each newly inserted row, summing the counters.
  * </ul>
  *
+ * <p>And the physical floor of the compact layout (V3), which the store's figure is compared to:
+ *
+ * <ul>
+ *   <li>{@code APPEND_PACKED}: append-only packed rows: a rowid, the 16-byte binary id, time,
+ *       subject and one blob holding everything else (codes, counters, text), no index at all and
+ *       no rollups. Not idempotent: a replayed id would be stored twice.
+ *   <li>{@code APPEND_PACKED_UNIQUE_ID}: the same plus a unique index on the 16-byte id, inserting
+ *       with {@code ON CONFLICT (id) DO NOTHING} (SQLite; on PostgreSQL COPY into a staging table
+ *       and one {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING}): the floor with idempotency.
+ * </ul>
+ *
  * <p>SQLite (WAL, {@code synchronous=FULL}, 64 MiB page cache, {@code wal_autocheckpoint} 10 000,
  * one connection) inserts row by row with {@code ON CONFLICT (id) DO NOTHING}, and in {@code
  * INDEXED_ROLLUP} upserts the rollup row when the insert took. PostgreSQL 14 (embedded, default
@@ -80,7 +91,7 @@ public class StoreFloorBenchmark {
   @Param({"SQLITE", "POSTGRESQL"})
   public String target;
 
-  @Param({"PK_ONLY", "INDEXED", "INDEXED_ROLLUP"})
+  @Param({"APPEND_PACKED", "APPEND_PACKED_UNIQUE_ID", "PK_ONLY", "INDEXED", "INDEXED_ROLLUP"})
   public String shape;
 
   @Param({"1000", "10000"})
@@ -99,6 +110,8 @@ public class StoreFloorBenchmark {
     dir = Files.createTempDirectory("tally-floor-bench");
     boolean rollup = shape.equals("INDEXED_ROLLUP");
     boolean indexed = !shape.equals("PK_ONLY");
+    boolean packed = shape.startsWith("APPEND_PACKED");
+    boolean uniqueId = shape.equals("APPEND_PACKED_UNIQUE_ID");
     if (target.equals("SQLITE")) {
       connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("floor.db"));
       try (Statement st = connection.createStatement()) {
@@ -107,15 +120,26 @@ public class StoreFloorBenchmark {
         st.execute("PRAGMA cache_size=-65536");
         st.execute("PRAGMA wal_autocheckpoint=10000");
       }
-      createSchema(connection, indexed, rollup);
-      writer = new SqliteWriter(connection, rollup);
+      if (packed) {
+        createPackedSchema(connection, uniqueId, "BLOB");
+        writer = new SqlitePackedWriter(connection, uniqueId);
+      } else {
+        createSchema(connection, indexed, rollup);
+        writer = new SqliteWriter(connection, rollup);
+      }
     } else {
       postgres = BenchmarkEvents.startPostgres(dir.resolve("pg"), true);
       BenchmarkEvents.createDatabase(postgres, "floor");
       connection = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "floor"));
-      createSchema(connection, indexed, rollup);
-      connection.setAutoCommit(false);
-      writer = new PostgresWriter(connection, rollup);
+      if (packed) {
+        createPackedSchema(connection, uniqueId, "BYTEA");
+        connection.setAutoCommit(false);
+        writer = new PostgresPackedWriter(connection, uniqueId);
+      } else {
+        createSchema(connection, indexed, rollup);
+        connection.setAutoCommit(false);
+        writer = new PostgresWriter(connection, rollup);
+      }
     }
     rows = new Rows(ROWS_PER_INVOCATION);
   }
@@ -125,7 +149,10 @@ public class StoreFloorBenchmark {
     long now = System.currentTimeMillis();
     for (int i = 0; i < rows.size; i++) {
       long seq = sequence++;
-      rows.id[i] = uuid7(now, seq, random.nextInt());
+      int rnd = random.nextInt();
+      rows.id[i] = uuid7(now, seq, rnd);
+      rows.idMsb[i] = (now << 16) | 0x7000L;
+      rows.idLsb[i] = 0x8000_0000_0000_0000L | ((seq & 0x3FFF_FFFFL) << 32) | (rnd & 0xFFFF_FFFFL);
       rows.occurredAt[i] = now;
       rows.subject[i] = "user-" + random.nextInt(USERS);
       rows.operation[i] = OPERATIONS[random.nextInt(10) < 8 ? 0 : 1];
@@ -153,7 +180,11 @@ public class StoreFloorBenchmark {
   @TearDown(Level.Trial)
   public void close() throws Exception {
     try (Statement st = connection.createStatement()) {
-      long events = count(st, "SELECT count(*) FROM floor_events");
+      long events =
+          count(
+              st,
+              "SELECT count(*) FROM "
+                  + (shape.startsWith("APPEND_PACKED") ? "floor_packed" : "floor_events"));
       String line = "floor_events rows at the end: " + events;
       if (shape.equals("INDEXED_ROLLUP")) {
         long rolled = count(st, "SELECT sum(events) FROM floor_rollup");
@@ -215,6 +246,8 @@ public class StoreFloorBenchmark {
   static final class Rows {
     final int size;
     final String[] id;
+    final long[] idMsb;
+    final long[] idLsb;
     final long[] occurredAt;
     final String[] subject;
     final String[] operation;
@@ -225,12 +258,165 @@ public class StoreFloorBenchmark {
     Rows(int size) {
       this.size = size;
       id = new String[size];
+      idMsb = new long[size];
+      idLsb = new long[size];
       occurredAt = new long[size];
       subject = new String[size];
       operation = new String[size];
       model = new String[size];
       counters = new long[size][6];
       payload = new String[size];
+    }
+  }
+
+  private static void createPackedSchema(Connection c, boolean uniqueId, String blob)
+      throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE floor_packed (seq "
+              + (blob.equals("BLOB")
+                  ? "INTEGER PRIMARY KEY"
+                  : "BIGINT GENERATED ALWAYS AS IDENTITY")
+              + ", id "
+              + blob
+              + " NOT NULL, occurred_at BIGINT NOT NULL, subject TEXT NOT NULL, packed "
+              + blob
+              + " NOT NULL)");
+      if (uniqueId) {
+        st.execute("CREATE UNIQUE INDEX floor_packed_id ON floor_packed (id)");
+      }
+    }
+  }
+
+  /** The 16 bytes of a row's id. */
+  static byte[] idBytes(Rows rows, int i) {
+    return java.nio.ByteBuffer.allocate(16).putLong(rows.idMsb[i]).putLong(rows.idLsb[i]).array();
+  }
+
+  /** The row's cold part as one blob: two codes, six varint counters, the text as UTF-8. */
+  static byte[] pack(Rows rows, int i, java.io.ByteArrayOutputStream buf) {
+    buf.reset();
+    buf.write(rows.operation[i] == OPERATIONS[0] ? 1 : 2);
+    buf.write(rows.model[i] == MODELS[0] ? 1 : 2);
+    for (long v : rows.counters[i]) {
+      while ((v & ~0x7FL) != 0) {
+        buf.write((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      buf.write((int) v);
+    }
+    buf.writeBytes(rows.payload[i].getBytes(StandardCharsets.UTF_8));
+    return buf.toByteArray();
+  }
+
+  /** Append-only packed rows, one transaction per batch. */
+  private static final class SqlitePackedWriter implements Writer {
+    private final Statement control;
+    private final PreparedStatement insert;
+    private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(1200);
+
+    SqlitePackedWriter(Connection c, boolean uniqueId) throws SQLException {
+      control = c.createStatement();
+      insert =
+          c.prepareStatement(
+              "INSERT INTO floor_packed (id, occurred_at, subject, packed) VALUES (?, ?, ?, ?)"
+                  + (uniqueId ? " ON CONFLICT (id) DO NOTHING" : ""));
+    }
+
+    @Override
+    public void write(Rows rows, int from, int to) throws SQLException {
+      control.execute("BEGIN");
+      try {
+        for (int i = from; i < to; i++) {
+          insert.setBytes(1, idBytes(rows, i));
+          insert.setLong(2, rows.occurredAt[i]);
+          insert.setString(3, rows.subject[i]);
+          insert.setBytes(4, pack(rows, i, buf));
+          insert.executeUpdate();
+        }
+        control.execute("COMMIT");
+      } catch (SQLException | RuntimeException e) {
+        control.execute("ROLLBACK");
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      insert.close();
+      control.close();
+    }
+  }
+
+  /**
+   * COPY (text format, bytea as hex) straight into the table, or with the unique id through a
+   * staging table and {@code INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING}.
+   */
+  private static final class PostgresPackedWriter implements Writer {
+    private final Connection connection;
+    private final CopyManager copy;
+    private final String copySql;
+    private final PreparedStatement merge;
+    private final StringBuilder text = new StringBuilder(1 << 20);
+    private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(1200);
+
+    PostgresPackedWriter(Connection c, boolean uniqueId) throws SQLException {
+      connection = c;
+      copy = c.unwrap(PGConnection.class).getCopyAPI();
+      if (uniqueId) {
+        try (Statement st = c.createStatement()) {
+          st.execute(
+              "CREATE TEMP TABLE floor_stage (id BYTEA, occurred_at BIGINT, subject TEXT,"
+                  + " packed BYTEA) ON COMMIT DELETE ROWS");
+        }
+        c.commit();
+        copySql = "COPY floor_stage (id, occurred_at, subject, packed) FROM STDIN";
+        merge =
+            c.prepareStatement(
+                "INSERT INTO floor_packed (id, occurred_at, subject, packed)"
+                    + " SELECT id, occurred_at, subject, packed FROM floor_stage"
+                    + " ON CONFLICT (id) DO NOTHING");
+      } else {
+        copySql = "COPY floor_packed (id, occurred_at, subject, packed) FROM STDIN";
+        merge = null;
+      }
+    }
+
+    @Override
+    public void write(Rows rows, int from, int to) throws Exception {
+      text.setLength(0);
+      for (int i = from; i < to; i++) {
+        hexBytea(idBytes(rows, i));
+        text.append('\t').append(rows.occurredAt[i]).append('\t');
+        text.append(rows.subject[i]).append('\t');
+        hexBytea(pack(rows, i, buf));
+        text.append('\n');
+      }
+      byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+      try {
+        copy.copyIn(copySql, new ByteArrayInputStream(bytes), 1 << 16);
+        if (merge != null) {
+          merge.executeUpdate();
+        }
+        connection.commit();
+      } catch (SQLException | IOException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      }
+    }
+
+    private void hexBytea(byte[] b) {
+      text.append("\\\\x");
+      for (byte x : b) {
+        text.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (merge != null) {
+        merge.close();
+      }
     }
   }
 

@@ -31,22 +31,20 @@ public final class EventReader {
 
   private EventReader() {}
 
-  public static EventPage page(Connection c, EventQuery q) throws SQLException {
+  public static EventPage page(Connection c, EventQuery q, Codes codes) throws SQLException {
     long from = ReportEngine.clampedNanos(q.from());
     long to = ReportEngine.clampedNanos(q.to());
     Position after = q.cursor() == null ? null : decode(q.cursor());
+    Conditions conditions = Conditions.of(c, codes, q.filters(), q.exclusions(), "e.");
     StringBuilder sql =
         new StringBuilder(
-            "SELECT e.id, e.occurred_at_ns, e.operation, e.subject, e.user_email, e.session_id,"
-                + " e.tenant, e.model, e.provider, e.input_tokens, e.cached_input_tokens,"
-                + " e.cache_write_tokens, e.output_tokens, e.reasoning_tokens, e.token_source,"
-                + " e.duration_ns, e.outcome, e.error_type, e.error_message, e.attributes,"
-                + " e.trace_id, e.input_length, e.output_length, c.input_text, c.output_text,"
-                + " e.cost, e.currency, e.price_version"
+            "SELECT e.id, e.occurred_at_ns, e.operation, e.subject, e.model, e.provider,"
+                + " e.input_tokens, e.cached_input_tokens, e.cache_write_tokens, e.output_tokens,"
+                + " e.reasoning_tokens, e.token_source, e.duration_ns, e.outcome, e.cold,"
+                + " c.input_text, c.output_text, e.currency, e.price_version"
                 + " FROM tally_event e LEFT JOIN tally_event_content c ON c.id = e.id"
                 + " WHERE e.occurred_at_ns >= ? AND e.occurred_at_ns < ?");
-    // A missing model is stored as NULL in raw rows; "" filters for it, as in reports.
-    ReportEngine.appendConditions(sql, q.filters(), q.exclusions(), true, "e.");
+    sql.append(conditions.sql());
     if (after != null) {
       sql.append(
           q.newestFirst()
@@ -63,11 +61,11 @@ public final class EventReader {
       int p = 1;
       ps.setLong(p++, from);
       ps.setLong(p++, to);
-      p = ReportEngine.bindConditions(ps, p, q.filters(), q.exclusions());
+      p = conditions.bind(ps, p);
       if (after != null) {
         ps.setLong(p++, after.occurredAtNs());
         ps.setLong(p++, after.occurredAtNs());
-        ps.setString(p++, after.id());
+        ps.setBytes(p++, EventIds.encode(after.id()));
       }
       ps.setInt(p, q.limit() + 1);
       try (ResultSet rs = ps.executeQuery()) {
@@ -76,7 +74,7 @@ public final class EventReader {
             more = true;
             break;
           }
-          events.add(map(rs));
+          events.add(map(rs, c, codes));
         }
       }
     }
@@ -88,55 +86,51 @@ public final class EventReader {
     return new EventPage(events, next);
   }
 
-  static UsageEvent map(ResultSet rs) throws SQLException {
+  private static @Nullable String orNull(String v) {
+    return v.isEmpty() ? null : v;
+  }
+
+  static UsageEvent map(ResultSet rs, Connection c, Codes codes) throws SQLException {
     int i = 1;
-    String id = rs.getString(i++);
+    String id = EventIds.decode(rs.getBytes(i++));
     long at = rs.getLong(i++);
-    String operation = rs.getString(i++);
+    String operation = codes.value(c, Codes.OPERATION, rs.getInt(i++));
     String subject = rs.getString(i++);
-    String userEmail = rs.getString(i++);
-    String sessionId = rs.getString(i++);
-    String tenant = rs.getString(i++);
-    String model = rs.getString(i++);
-    String provider = rs.getString(i++);
+    String model = orNull(codes.value(c, Codes.MODEL, rs.getInt(i++)));
+    String provider = orNull(codes.value(c, Codes.PROVIDER, rs.getInt(i++)));
     long input = rs.getLong(i++);
     long cachedInput = rs.getLong(i++);
     long cacheWrite = rs.getLong(i++);
     long output = rs.getLong(i++);
     long reasoning = rs.getLong(i++);
-    UsageSource source = UsageSource.valueOf(rs.getString(i++));
+    UsageSource source = Codes.source(rs.getInt(i++));
     long durationNs = rs.getLong(i++);
-    Outcome outcome = Outcome.valueOf(rs.getString(i++));
-    String errorType = rs.getString(i++);
-    String errorMessage = rs.getString(i++);
-    String attributes = rs.getString(i++);
-    String traceId = rs.getString(i++);
-    int inputLength = rs.getInt(i++);
-    int outputLength = rs.getInt(i++);
+    Outcome outcome = Codes.outcome(rs.getInt(i++));
+    ColdFields cold = ColdFields.unpack(rs.getBytes(i++));
     String inputText = rs.getString(i++);
     String outputText = rs.getString(i++);
-    String cost = rs.getString(i++);
-    String currency = rs.getString(i++);
-    String priceVersion = rs.getString(i);
+    String currency = orNull(codes.value(c, Codes.CURRENCY, rs.getInt(i++)));
+    String priceVersion = orNull(codes.value(c, Codes.PRICE_VERSION, rs.getInt(i)));
+    String cost = cold.cost();
     return new UsageEvent(
         id,
         EventRow.instantOf(at),
         operation,
         new UsageContext(
             subject,
-            userEmail,
-            sessionId,
-            tenant,
+            cold.userEmail(),
+            cold.sessionId(),
+            cold.tenant(),
             model,
             provider,
-            AttributesCodec.decode(attributes)),
+            cold.attributes()),
         new TokenUsage(input, cachedInput, cacheWrite, output, reasoning, source),
         cost(cost, currency, priceVersion),
         Duration.ofNanos(durationNs),
         outcome,
-        errorType == null ? null : new ErrorInfo(errorType, errorMessage),
-        traceId,
-        new ContentSummary(inputLength, outputLength, inputText, outputText));
+        cold.errorType() == null ? null : new ErrorInfo(cold.errorType(), cold.errorMessage()),
+        cold.traceId(),
+        new ContentSummary(cold.inputLength(), cold.outputLength(), inputText, outputText));
   }
 
   /**

@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
  */
 record EventRow(
     UsageEvent event,
+    byte[] id,
     long occurredAtNs,
     long hourStartNs,
     int durationBucket,
     long durationNs,
-    @Nullable String attributesJson,
     @Nullable String cost,
     @Nullable Long costNanos,
     @Nullable String currency,
@@ -71,11 +71,11 @@ record EventRow(
     }
     return new EventRow(
         e,
+        EventIds.encode(e.id()),
         at,
         Math.floorDiv(at, NANOS_PER_HOUR) * NANOS_PER_HOUR,
         DurationHistogram.bucketOf(durationNs),
         durationNs,
-        AttributesCodec.encode(e.attributes()),
         cost,
         costNanos,
         costNanos == null ? null : e.cost().currency(),

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /** A mutable sum of usage: a rollup delta while writing, a report cell while reading. */
 final class Measures {
@@ -33,27 +34,77 @@ final class Measures {
 
   void add(EventRow row) {
     var e = row.event();
+    var t = e.tokens();
+    add(
+        e.outcome() == Outcome.ERROR, // a CANCELLED stream is not an error
+        t.input(),
+        t.cachedInput(),
+        t.cacheWrite(),
+        t.output(),
+        t.reasoning(),
+        !t.isKnown(),
+        row.costNanos(),
+        row.durationNs(),
+        row.durationBucket());
+  }
+
+  /** Adds one event given by its stored values. */
+  void add(
+      boolean error,
+      long input,
+      long cachedInput,
+      long cacheWrite,
+      long output,
+      long reasoning,
+      boolean missing,
+      @Nullable Long costNanos,
+      long durationNs,
+      int durationBucket) {
     requests++;
-    if (e.outcome() == Outcome.ERROR) { // a CANCELLED stream is not an error
+    if (error) {
       errors++;
     }
-    var t = e.tokens();
-    input += t.input();
-    cachedInput += t.cachedInput();
-    cacheWrite += t.cacheWrite();
-    output += t.output();
-    reasoning += t.reasoning();
-    if (!t.isKnown()) {
+    this.input += input;
+    this.cachedInput += cachedInput;
+    this.cacheWrite += cacheWrite;
+    this.output += output;
+    this.reasoning += reasoning;
+    if (missing) {
       tokensMissing++;
     }
-    if (row.costNanos() == null) {
+    if (costNanos == null) {
       unpriced++;
     } else {
-      costNanos += row.costNanos();
+      this.costNanos += costNanos;
     }
-    durationSumUs += row.durationNs() / 1000;
-    durationMaxNs = Math.max(durationMaxNs, row.durationNs());
-    histogram[row.durationBucket()]++;
+    durationSumUs += durationNs / 1000;
+    durationMaxNs = Math.max(durationMaxNs, durationNs);
+    histogram[durationBucket]++;
+  }
+
+  /** Adds another sum (cost by currency excepted). */
+  void add(Measures m) {
+    requests += m.requests;
+    errors += m.errors;
+    input += m.input;
+    cachedInput += m.cachedInput;
+    cacheWrite += m.cacheWrite;
+    output += m.output;
+    reasoning += m.reasoning;
+    tokensMissing += m.tokensMissing;
+    costNanos += m.costNanos;
+    unpriced += m.unpriced;
+    durationSumUs += m.durationSumUs;
+    durationMaxNs = Math.max(durationMaxNs, m.durationMaxNs);
+    for (int b = 0; b < histogram.length; b++) {
+      histogram[b] += m.histogram[b];
+    }
+  }
+
+  Measures copy() {
+    Measures m = new Measures();
+    m.add(this);
+    return m;
   }
 
   UsageMeasures toMeasures() {

@@ -3,46 +3,52 @@ package dev.tally.jdbc.internal;
 import dev.tally.core.UsageEvent;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
- * The COPY path for PostgreSQL: rows are streamed into a session temporary table, then moved with
- * one {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id}. Only loaded when that mode
- * is chosen, so the PostgreSQL driver stays optional.
+ * The COPY path for PostgreSQL: rows are streamed (text format, {@code bytea} as hex) into a
+ * session temporary table, then moved with one {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING
+ * RETURNING id}. Only loaded when that mode is chosen, so the PostgreSQL driver stays optional.
  */
 final class PostgresCopy {
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private PostgresCopy() {}
 
-  static List<EventRow> insert(Connection c, List<EventRow> rows, long recordedAtNs)
+  static List<EventRow> insert(Connection c, Codes.Tx tx, List<EventRow> rows, long recordedAtNs)
       throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute(
-          "CREATE TEMP TABLE IF NOT EXISTS tally_event_stage"
-              + " (LIKE tally_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+          "CREATE TEMP TABLE IF NOT EXISTS tally_event_stage3 (id BYTEA, occurred_at_ns BIGINT,"
+              + " subject TEXT, operation INTEGER, model INTEGER, provider INTEGER,"
+              + " outcome SMALLINT, token_source SMALLINT, input_tokens BIGINT,"
+              + " cached_input_tokens BIGINT, cache_write_tokens BIGINT, output_tokens BIGINT,"
+              + " reasoning_tokens BIGINT, duration_ns BIGINT, duration_bucket SMALLINT,"
+              + " cost_nanos BIGINT, currency INTEGER, price_version INTEGER, cold BYTEA)"
+              + " ON COMMIT DELETE ROWS");
     }
     StringBuilder sb = new StringBuilder(rows.size() * 512);
     for (EventRow row : rows) {
-      appendRow(sb, row, recordedAtNs);
+      appendRow(sb, row, tx, recordedAtNs);
     }
     CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
     try {
       copy.copyIn(
-          "COPY tally_event_stage (" + EventWriter.EVENT_COLUMNS + ") FROM STDIN",
+          "COPY tally_event_stage3 (" + EventWriter.EVENT_COLUMNS + ") FROM STDIN",
           new StringReader(sb.toString()));
     } catch (IOException e) {
       throw new SQLException("COPY failed: " + e.getMessage(), e);
     }
-    Set<String> ids = new HashSet<>();
+    Set<ByteBuffer> ids = new HashSet<>();
     try (Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
@@ -50,66 +56,57 @@ final class PostgresCopy {
                     + EventWriter.EVENT_COLUMNS
                     + ") SELECT "
                     + EventWriter.EVENT_COLUMNS
-                    + " FROM tally_event_stage ON CONFLICT (id) DO NOTHING RETURNING id")) {
+                    + " FROM tally_event_stage3 ON CONFLICT (id) DO NOTHING RETURNING id")) {
       while (rs.next()) {
-        ids.add(rs.getString(1));
+        ids.add(ByteBuffer.wrap(rs.getBytes(1)));
       }
     }
-    List<EventRow> inserted = new ArrayList<>(ids.size());
-    for (EventRow row : rows) {
-      if (ids.contains(row.event().id())) {
-        inserted.add(row);
-      }
-    }
-    return inserted;
+    return EventWriter.insertedOf(rows, ids);
   }
 
-  private static void appendRow(StringBuilder sb, EventRow row, long recordedAtNs) {
+  private static void appendRow(StringBuilder sb, EventRow row, Codes.Tx tx, long recordedAtNs)
+      throws SQLException {
     UsageEvent e = row.event();
-    text(sb, e.id());
+    bytes(sb, row.id());
     num(sb, row.occurredAtNs());
-    text(sb, e.operation());
     text(sb, e.subject());
-    text(sb, e.userEmail());
-    text(sb, e.sessionId());
-    text(sb, e.tenant());
-    text(sb, e.model());
-    text(sb, e.provider());
+    num(sb, tx.code(Codes.OPERATION, e.operation()));
+    num(sb, tx.code(Codes.MODEL, e.model()));
+    num(sb, tx.code(Codes.PROVIDER, e.provider()));
+    num(sb, Codes.outcome(e.outcome()));
+    num(sb, Codes.source(e.tokens().source()));
     num(sb, e.tokens().input());
     num(sb, e.tokens().cachedInput());
     num(sb, e.tokens().cacheWrite());
     num(sb, e.tokens().output());
     num(sb, e.tokens().reasoning());
-    text(sb, e.tokens().source().name());
     num(sb, row.durationNs());
     num(sb, row.durationBucket());
-    text(sb, e.outcome().name());
-    text(sb, e.error() == null ? null : e.error().type());
-    text(sb, e.error() == null ? null : e.error().message());
-    text(sb, row.attributesJson());
-    text(sb, e.traceId());
-    num(sb, e.content().inputLength());
-    num(sb, e.content().outputLength());
-    text(sb, row.cost());
     if (row.costNanos() == null) {
       sb.append("\\N\t");
     } else {
       num(sb, row.costNanos());
     }
-    text(sb, row.currency());
-    text(sb, row.priceVersion());
-    sb.append(recordedAtNs).append('\n');
+    num(sb, tx.code(Codes.CURRENCY, row.currency()));
+    num(sb, tx.code(Codes.PRICE_VERSION, row.priceVersion()));
+    bytes(sb, EventWriter.cold(row, recordedAtNs).pack());
+    sb.setCharAt(sb.length() - 1, '\n');
   }
 
   private static void num(StringBuilder sb, long v) {
     sb.append(v).append('\t');
   }
 
-  private static void text(StringBuilder sb, @Nullable String v) {
-    if (v == null) {
-      sb.append("\\N\t");
-      return;
+  /** bytea in hex input form, its backslash escaped for the COPY text format. */
+  private static void bytes(StringBuilder sb, byte[] b) {
+    sb.append("\\\\x");
+    for (byte x : b) {
+      sb.append(HEX[(x >> 4) & 0xF]).append(HEX[x & 0xF]);
     }
+    sb.append('\t');
+  }
+
+  private static void text(StringBuilder sb, String v) {
     // Copy runs of plain characters in one call; only the rare escapes go char by char.
     int run = 0;
     for (int i = 0; i < v.length(); i++) {

@@ -10,17 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs several reports in one read transaction, so that they see the same committed batches. On
- * SQLite a deferred transaction (WAL: it holds a read snapshot, never the write lock; the store's
- * URL connections begin write transactions IMMEDIATE, so this one is started by statement, not by
+ * Runs reports in one read transaction, so that they see the same committed batches. On SQLite a
+ * deferred transaction (WAL: it holds a read snapshot, never the write lock; the store's URL
+ * connections begin write transactions IMMEDIATE, so this one is started by statement, not by
  * turning auto-commit off); on PostgreSQL a {@code REPEATABLE READ} transaction.
  */
 public final class ReadSnapshot {
   private ReadSnapshot() {}
 
   public static List<UsageReport> read(
-      Connection c, Dialect dialect, List<UsageQuery> queries, ReportEngine engine)
+      Connection c, Dialect dialect, List<UsageQuery> queries, ReportEngine engine, Codes codes)
       throws SQLException {
+    boolean tail = dialect == Dialect.SQLITE;
     for (UsageQuery q : queries) {
       ReportPlan.of(q); // refuses a bad query before any transaction starts
     }
@@ -30,7 +31,7 @@ public final class ReadSnapshot {
       boolean done = false;
       try {
         for (UsageQuery q : queries) {
-          out.add(engine.report(c, q));
+          out.add(engine.report(c, q, codes, tail));
         }
         execute(c, "COMMIT");
         done = true;
@@ -47,7 +48,7 @@ public final class ReadSnapshot {
     boolean done = false;
     try {
       for (UsageQuery q : queries) {
-        out.add(engine.report(c, q));
+        out.add(engine.report(c, q, codes, tail));
       }
       c.commit();
       done = true;

@@ -49,27 +49,42 @@ public final class ReportEngine {
     return ReportPlan.clampedNanos(instant);
   }
 
-  public UsageReport report(Connection c, UsageQuery q) throws SQLException {
+  /**
+   * Answers a query. With {@code tail} (SQLite, whose rollups are deferred) the whole hours also
+   * read the events after the rollup mark raw, so the answer never lags the committed events; the
+   * caller runs this in one read transaction so the mark, the rollups and the tail agree.
+   */
+  public UsageReport report(Connection c, UsageQuery q, Codes codes, boolean tail)
+      throws SQLException {
     ReportPlan plan = ReportPlan.of(q);
     Comparator<CellKey> order =
         Comparator.comparingInt(CellKey::bucket)
             .thenComparing(CellKey::values, ReportEngine::compareLists);
     TreeMap<CellKey, Measures> cells = new TreeMap<>(order);
+    Conditions conditions = Conditions.of(c, codes, q.filters(), q.exclusions(), "");
+    Scan scan = new Scan(c, q, plan, codes, conditions, cells);
     if (plan.rollupTo() > plan.rollupFrom()) {
       // With cut hours inside, rollups are summed per hour so that those hours can be left out.
       long unit = plan.cutHours().isEmpty() ? plan.unit() : ReportPlan.HOUR;
       long origin = plan.totals() ? 0 : Math.floorDiv(plan.rollupFrom(), unit) * unit;
-      try (PreparedStatement ps = c.prepareStatement(sql(q, plan.totals(), false))) {
-        scan(ps, q, plan, false, plan.rollupFrom(), plan.rollupTo(), unit, origin, cells);
+      try (PreparedStatement ps = c.prepareStatement(rollupSql(q, conditions))) {
+        scan.rollups(ps, plan.rollupFrom(), plan.rollupTo(), unit, origin);
+      }
+      if (tail) {
+        long mark = mark(c);
+        try (PreparedStatement ps =
+            c.prepareStatement(rawSql(q, plan.totals(), conditions, true))) {
+          scan.raw(ps, plan.rollupFrom(), plan.rollupTo(), unit, origin, mark, plan.cutHours());
+        }
       }
     }
     if (!plan.rawSpans().isEmpty()) {
       long unit = plan.unit();
-      try (PreparedStatement ps = c.prepareStatement(sql(q, plan.totals(), true))) {
+      try (PreparedStatement ps = c.prepareStatement(rawSql(q, plan.totals(), conditions, false))) {
         for (long[] span : plan.rawSpans()) {
           rawScans.incrementAndGet();
           long origin = plan.totals() ? 0 : Math.floorDiv(span[0], unit) * unit;
-          scan(ps, q, plan, true, span[0], span[1], unit, origin, cells);
+          scan.raw(ps, span[0], span[1], unit, origin, -1, Set.of());
         }
       }
     }
@@ -92,41 +107,66 @@ public final class ReportEngine {
     return new UsageReport(q, plan.source(), rows, plan.spans());
   }
 
-  /** The SQL of one scan: bound by origin and unit (series), range, filters and exclusions. */
-  private static String sql(UsageQuery q, boolean totals, boolean raw) {
+  /** The rollup mark: rollups hold exactly the events with {@code seq <=} it. */
+  static long mark(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT seq FROM tally_rollup_mark WHERE id = 1");
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  /**
+   * Rollup rows, one per stored row (the histogram is a column that SQL cannot add up): Java sums
+   * them per bucket and group.
+   */
+  private static String rollupSql(UsageQuery q, Conditions conditions) {
+    StringBuilder sql = new StringBuilder("SELECT hour_start_ns");
+    for (GroupField g : q.groupBy()) {
+      sql.append(", ").append(Conditions.column(g, ""));
+    }
+    sql.append(
+        ", currency, requests, errors, input_tokens, cached_input_tokens, cache_write_tokens,"
+            + " output_tokens, reasoning_tokens, tokens_missing, cost_nanos, unpriced,"
+            + " duration_sum_us, duration_max_ns, histogram FROM tally_rollup_hour"
+            + " WHERE hour_start_ns >= ? AND hour_start_ns < ?");
+    sql.append(conditions.sql());
+    return sql.toString();
+  }
+
+  /**
+   * Raw events summed per unit, group, currency and duration bucket; with {@code afterMark} only
+   * the events after the rollup mark (the time bounds then must not pick the time index).
+   */
+  private static String rawSql(
+      UsageQuery q, boolean totals, Conditions conditions, boolean afterMark) {
     List<GroupField> groupBy = q.groupBy();
     StringBuilder sql = new StringBuilder("SELECT ");
-    if (totals) {
-      sql.append("0");
-    } else {
-      sql.append('(').append(raw ? "occurred_at_ns" : "hour_start_ns").append(" - ?) / ?");
-    }
+    sql.append(totals ? "0" : "(occurred_at_ns - ?) / ?");
     for (GroupField g : groupBy) {
-      sql.append(", ").append(column(g, raw));
+      sql.append(", ").append(Conditions.column(g, ""));
     }
-    if (raw) {
-      sql.append(
-          ", COALESCE(currency, ''), duration_bucket, COUNT(*),"
-              + " SUM(CASE WHEN outcome = 'ERROR' THEN 1 ELSE 0 END),"
-              + " SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),"
-              + " SUM(output_tokens), SUM(reasoning_tokens),"
-              + " SUM(CASE WHEN token_source = 'MISSING' THEN 1 ELSE 0 END),"
-              + " COALESCE(SUM(cost_nanos), 0), SUM(CASE WHEN cost_nanos IS NULL THEN 1 ELSE 0 END),"
-              + " SUM(duration_ns / 1000), MAX(duration_ns)"
-              + " FROM tally_event WHERE occurred_at_ns >= ? AND occurred_at_ns < ?");
-    } else {
-      sql.append(
-          ", currency, SUM(requests), SUM(errors), SUM(input_tokens), SUM(cached_input_tokens),"
-              + " SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),"
-              + " SUM(tokens_missing), SUM(cost_nanos), SUM(unpriced), SUM(duration_sum_us),"
-              + " MAX(duration_max_ns)");
-      for (int i = 0; i < DurationHistogram.BUCKETS; i++) {
-        sql.append(", SUM(").append(EventWriter.histogramColumn(i)).append(')');
-      }
-      sql.append(" FROM tally_rollup_hour WHERE hour_start_ns >= ? AND hour_start_ns < ?");
-    }
-    appendConditions(sql, q.filters(), q.exclusions(), raw, "");
-    int groupColumns = 1 + groupBy.size() + 1 + (raw ? 1 : 0);
+    String at = afterMark ? "+occurred_at_ns" : "occurred_at_ns";
+    sql.append(
+        ", currency, duration_bucket, COUNT(*),"
+            + " SUM(CASE WHEN outcome = "
+            + Codes.outcome(dev.tally.core.Outcome.ERROR)
+            + " THEN 1 ELSE 0 END),"
+            + " SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),"
+            + " SUM(output_tokens), SUM(reasoning_tokens),"
+            + " SUM(CASE WHEN token_source = "
+            + Codes.source(dev.tally.core.UsageSource.MISSING)
+            + " THEN 1 ELSE 0 END),"
+            + " COALESCE(SUM(cost_nanos), 0), SUM(CASE WHEN cost_nanos IS NULL THEN 1 ELSE 0 END),"
+            + " SUM(duration_ns / 1000), MAX(duration_ns)"
+            + " FROM tally_event WHERE "
+            + (afterMark ? "seq > ? AND " : "")
+            + at
+            + " >= ? AND "
+            + at
+            + " < ?");
+    sql.append(conditions.sql());
+    int groupColumns = 1 + groupBy.size() + 2;
     sql.append(" GROUP BY 1");
     for (int i = 2; i <= groupColumns; i++) {
       sql.append(", ").append(i);
@@ -134,129 +174,163 @@ public final class ReportEngine {
     return sql.toString();
   }
 
-  /**
-   * Appends {@code AND column = ?} per filter and {@code AND column NOT IN (?, ...)} per exclusion;
-   * {@link #bindConditions} binds the values in the same order.
-   */
-  static void appendConditions(
-      StringBuilder sql,
-      Map<GroupField, String> filters,
-      Map<GroupField, Set<String>> exclusions,
-      boolean raw,
-      String alias) {
-    for (GroupField f : filters.keySet()) {
-      sql.append(" AND ").append(column(f, raw, alias)).append(" = ?");
-    }
-    for (Map.Entry<GroupField, Set<String>> e : exclusions.entrySet()) {
-      sql.append(" AND ").append(column(e.getKey(), raw, alias)).append(" NOT IN (");
-      for (int i = 0; i < e.getValue().size(); i++) {
-        sql.append(i == 0 ? "?" : ", ?");
-      }
-      sql.append(')');
-    }
-  }
+  /** One report's scans, adding to its cells. */
+  private static final class Scan {
+    private final Connection c;
+    private final UsageQuery q;
+    private final ReportPlan plan;
+    private final Codes codes;
+    private final Conditions conditions;
+    private final TreeMap<CellKey, Measures> cells;
 
-  /** Binds what {@link #appendConditions} asked for, from parameter {@code p}; returns the next. */
-  static int bindConditions(
-      PreparedStatement ps,
-      int p,
-      Map<GroupField, String> filters,
-      Map<GroupField, Set<String>> exclusions)
-      throws SQLException {
-    for (String v : filters.values()) {
-      ps.setString(p++, v);
+    Scan(
+        Connection c,
+        UsageQuery q,
+        ReportPlan plan,
+        Codes codes,
+        Conditions conditions,
+        TreeMap<CellKey, Measures> cells) {
+      this.c = c;
+      this.q = q;
+      this.plan = plan;
+      this.codes = codes;
+      this.conditions = conditions;
+      this.cells = cells;
     }
-    for (Set<String> values : exclusions.values()) {
-      for (String v : values) {
-        ps.setString(p++, v);
-      }
-    }
-    return p;
-  }
 
-  /** Runs one scan over {@code [lo, hi)} and adds its rows to the cells. */
-  private static void scan(
-      PreparedStatement ps,
-      UsageQuery q,
-      ReportPlan plan,
-      boolean raw,
-      long lo,
-      long hi,
-      long unit,
-      long origin,
-      TreeMap<CellKey, Measures> cells)
-      throws SQLException {
-    boolean totals = plan.totals();
-    int p = 1;
-    if (!totals) {
-      ps.setLong(p++, origin);
-      ps.setLong(p++, unit);
-    }
-    ps.setLong(p++, lo);
-    ps.setLong(p++, hi);
-    bindConditions(ps, p, q.filters(), q.exclusions());
-    List<GroupField> groupBy = q.groupBy();
-    Set<Long> skip = raw ? Set.of() : plan.cutHours();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        int col = 1;
-        int bucket = 0;
-        long unitIndex = rs.getLong(col++);
-        if (!totals) {
-          long unitStart = origin + unitIndex * unit;
-          if (skip.contains(unitStart)) {
-            continue;
+    void rollups(PreparedStatement ps, long lo, long hi, long unit, long origin)
+        throws SQLException {
+      ps.setLong(1, lo);
+      ps.setLong(2, hi);
+      conditions.bind(ps, 3);
+      Set<Long> skip = plan.cutHours();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int col = 1;
+          long hour = rs.getLong(col++);
+          int bucket = 0;
+          if (!plan.totals()) {
+            long unitStart = origin + Math.floorDiv(hour - origin, unit) * unit;
+            if (skip.contains(unitStart)) {
+              continue;
+            }
+            bucket = plan.bucket(unitStart);
           }
-          bucket = plan.bucket(unitStart);
+          List<String> values = groupValues(rs, col);
+          col += q.groupBy().size();
+          int currency = rs.getInt(col++);
+          Measures m = cells.computeIfAbsent(new CellKey(bucket, values), k -> new Measures());
+          m.requests += rs.getLong(col++);
+          m.errors += rs.getLong(col++);
+          m.input += rs.getLong(col++);
+          m.cachedInput += rs.getLong(col++);
+          m.cacheWrite += rs.getLong(col++);
+          m.output += rs.getLong(col++);
+          m.reasoning += rs.getLong(col++);
+          m.tokensMissing += rs.getLong(col++);
+          long cost = rs.getLong(col++);
+          if (currency != 0) {
+            m.costByCurrency.merge(codes.value(c, Codes.CURRENCY, currency), cost, Long::sum);
+          }
+          m.unpriced += rs.getLong(col++);
+          m.durationSumUs += rs.getLong(col++);
+          m.durationMaxNs = Math.max(m.durationMaxNs, rs.getLong(col++));
+          addHistogram(m, rs, col);
         }
-        List<String> values = new ArrayList<>(groupBy.size());
-        for (int i = 0; i < groupBy.size(); i++) {
+      }
+    }
+
+    private void addHistogram(Measures m, ResultSet rs, int col) throws SQLException {
+      Object h = rs.getObject(col);
+      if (h instanceof byte[] blob) {
+        HistogramBlob.addTo(m.histogram, blob);
+      } else if (h instanceof java.sql.Array array) {
+        Object values = array.getArray();
+        if (values instanceof Integer[] ints) {
+          for (int b = 0; b < ints.length && b < DurationHistogram.BUCKETS; b++) {
+            m.histogram[b] += ints[b] == null ? 0 : ints[b];
+          }
+        }
+      }
+    }
+
+    /**
+     * A raw scan over {@code [lo, hi)}; {@code afterMark} >= 0 limits it to the events after the
+     * rollup mark.
+     */
+    void raw(
+        PreparedStatement ps,
+        long lo,
+        long hi,
+        long unit,
+        long origin,
+        long afterMark,
+        Set<Long> skip)
+        throws SQLException {
+      boolean totals = plan.totals();
+      int p = 1;
+      if (!totals) {
+        ps.setLong(p++, origin);
+        ps.setLong(p++, unit);
+      }
+      if (afterMark >= 0) {
+        ps.setLong(p++, afterMark);
+      }
+      ps.setLong(p++, lo);
+      ps.setLong(p++, hi);
+      conditions.bind(ps, p);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int col = 1;
+          int bucket = 0;
+          long unitIndex = rs.getLong(col++);
+          if (!totals) {
+            long unitStart = origin + unitIndex * unit;
+            if (skip.contains(unitStart)) {
+              continue;
+            }
+            bucket = plan.bucket(unitStart);
+          }
+          List<String> values = groupValues(rs, col);
+          col += q.groupBy().size();
+          int currency = rs.getInt(col++);
+          Measures m = cells.computeIfAbsent(new CellKey(bucket, values), k -> new Measures());
+          int durationBucket = rs.getInt(col++);
+          long requests = rs.getLong(col++);
+          m.requests += requests;
+          m.errors += rs.getLong(col++);
+          m.input += rs.getLong(col++);
+          m.cachedInput += rs.getLong(col++);
+          m.cacheWrite += rs.getLong(col++);
+          m.output += rs.getLong(col++);
+          m.reasoning += rs.getLong(col++);
+          m.tokensMissing += rs.getLong(col++);
+          long cost = rs.getLong(col++);
+          if (currency != 0) {
+            m.costByCurrency.merge(codes.value(c, Codes.CURRENCY, currency), cost, Long::sum);
+          }
+          m.unpriced += rs.getLong(col++);
+          m.durationSumUs += rs.getLong(col++);
+          m.durationMaxNs = Math.max(m.durationMaxNs, rs.getLong(col++));
+          m.histogram[durationBucket] += requests;
+        }
+      }
+    }
+
+    private List<String> groupValues(ResultSet rs, int col) throws SQLException {
+      List<GroupField> groupBy = q.groupBy();
+      List<String> values = new ArrayList<>(groupBy.size());
+      for (GroupField g : groupBy) {
+        int kind = Conditions.kind(g);
+        if (kind == 0) {
           String v = rs.getString(col++);
           values.add(v == null ? "" : v);
-        }
-        String currency = rs.getString(col++);
-        Measures m = cells.computeIfAbsent(new CellKey(bucket, values), k -> new Measures());
-        int durationBucket = raw ? rs.getInt(col++) : -1;
-        long requests = rs.getLong(col++);
-        m.requests += requests;
-        m.errors += rs.getLong(col++);
-        m.input += rs.getLong(col++);
-        m.cachedInput += rs.getLong(col++);
-        m.cacheWrite += rs.getLong(col++);
-        m.output += rs.getLong(col++);
-        m.reasoning += rs.getLong(col++);
-        m.tokensMissing += rs.getLong(col++);
-        long cost = rs.getLong(col++);
-        if (currency != null && !currency.isEmpty()) {
-          m.costByCurrency.merge(currency, cost, Long::sum);
-        }
-        m.unpriced += rs.getLong(col++);
-        m.durationSumUs += rs.getLong(col++);
-        m.durationMaxNs = Math.max(m.durationMaxNs, rs.getLong(col++));
-        if (raw) {
-          m.histogram[durationBucket] += requests;
         } else {
-          for (int i = 0; i < DurationHistogram.BUCKETS; i++) {
-            m.histogram[i] += rs.getLong(col++);
-          }
+          values.add(codes.value(c, kind, rs.getInt(col++)));
         }
       }
+      return values;
     }
-  }
-
-  /** The column of an allow-listed field; the only way a field reaches SQL text. */
-  static String column(GroupField field, boolean raw) {
-    return column(field, raw, "");
-  }
-
-  /** The column, with a table alias such as {@code "e."} in front. */
-  static String column(GroupField field, boolean raw, String alias) {
-    return switch (field) {
-      case SUBJECT -> alias + "subject";
-      case OPERATION -> alias + "operation";
-      case MODEL -> raw ? "COALESCE(" + alias + "model, '')" : alias + "model";
-      case OUTCOME -> alias + "outcome";
-    };
   }
 
   private static int compareLists(List<String> a, List<String> b) {

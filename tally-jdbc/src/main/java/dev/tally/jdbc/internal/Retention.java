@@ -17,7 +17,13 @@ public final class Retention {
 
   private Retention() {}
 
-  public static RetentionResult apply(Connection c, RetentionPolicy policy, Instant now)
+  /**
+   * Deletes what the policy no longer keeps. With {@code deferredRollups} (SQLite) events after the
+   * rollup mark are kept until a flush has counted them, so retention never takes an event out of
+   * the rollups.
+   */
+  public static RetentionResult apply(
+      Connection c, RetentionPolicy policy, Instant now, boolean deferredRollups)
       throws SQLException {
     long nowNs = ReportEngine.clampedNanos(now);
     long rawCutoff = nowNs - policy.rawEvents().toNanos();
@@ -34,8 +40,12 @@ public final class Retention {
     long events =
         deleteAll(
             c,
-            "DELETE FROM tally_event WHERE id IN (SELECT id FROM tally_event"
-                + " WHERE occurred_at_ns < ? LIMIT "
+            "DELETE FROM tally_event WHERE seq IN (SELECT seq FROM tally_event"
+                + " WHERE occurred_at_ns < ?"
+                + (deferredRollups
+                    ? " AND seq <= (SELECT seq FROM tally_rollup_mark WHERE id = 1)"
+                    : "")
+                + " LIMIT "
                 + BATCH
                 + ")",
             rawCutoff);

@@ -1,28 +1,32 @@
 package dev.tally.jdbc.internal;
 
-import java.util.Comparator;
-
-/** The key of an hourly rollup row; model and currency are '' for "none". */
+/**
+ * The key of an hourly rollup row: the hour, the subject and the codes ({@link Codes}) of
+ * operation, model, outcome and currency; 0 is "none".
+ */
 record RollupKey(
-    long hourStartNs,
-    String subject,
-    String operation,
-    String model,
-    String outcome,
-    String currency)
+    long hourStartNs, String subject, int operation, int model, int outcome, int currency)
     implements Comparable<RollupKey> {
-
-  private static final Comparator<RollupKey> ORDER =
-      Comparator.comparingLong(RollupKey::hourStartNs)
-          .thenComparing(RollupKey::subject)
-          .thenComparing(RollupKey::operation)
-          .thenComparing(RollupKey::model)
-          .thenComparing(RollupKey::outcome)
-          .thenComparing(RollupKey::currency);
 
   /** One order for every writer, so concurrent upserts on PostgreSQL lock rows without deadlock. */
   @Override
   public int compareTo(RollupKey o) {
-    return ORDER.compare(this, o);
+    int c = Long.compare(hourStartNs, o.hourStartNs);
+    if (c == 0) {
+      c = subject.compareTo(o.subject);
+    }
+    if (c == 0) {
+      c = Integer.compare(operation, o.operation);
+    }
+    if (c == 0) {
+      c = Integer.compare(model, o.model);
+    }
+    if (c == 0) {
+      c = Integer.compare(outcome, o.outcome);
+    }
+    if (c == 0) {
+      c = Integer.compare(currency, o.currency);
+    }
+    return c;
   }
 }

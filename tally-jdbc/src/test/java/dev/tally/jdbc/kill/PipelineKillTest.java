@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tally.core.PipelineStats;
 import dev.tally.core.UsagePipeline;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -65,14 +68,23 @@ class PipelineKillTest {
     }
 
     Set<String> stored = new HashSet<>();
+    // Ids are read through the store (V3 keeps them as 16 bytes), the row count with plain SQL.
+    try (JdbcUsageStore store = JdbcUsageStore.sqlite(database)) {
+      String cursor = null;
+      do {
+        EventPage page =
+            store.events(
+                EventQuery.builder(Instant.EPOCH, Instant.parse("2200-01-01T00:00:00Z"))
+                    .limit(EventQuery.MAX_LIMIT)
+                    .cursor(cursor)
+                    .build());
+        page.events().forEach(e -> stored.add(e.id()));
+        cursor = page.nextCursor();
+      } while (cursor != null);
+    }
     long rows;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database);
         Statement st = c.createStatement()) {
-      try (ResultSet rs = st.executeQuery("SELECT id FROM tally_event")) {
-        while (rs.next()) {
-          stored.add(rs.getString(1));
-        }
-      }
       try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM tally_event")) {
         rs.next();
         rows = rs.getLong(1);

@@ -1,17 +1,18 @@
 package dev.tally.server.gateway;
 
+import dev.tally.core.Cost;
 import dev.tally.core.ErrorInfo;
 import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageContext;
 import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
-import dev.tally.core.pricing.Cost;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.model.TokenCounter;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
@@ -235,11 +236,9 @@ final class GatewayService {
 
   /** The priced cost of the tokens, as the ledger will price them, or null when unpriced. */
   @Nullable String cost(String model, TokenUsage tokens) {
-    return prices
-        .cost(model, clock.instant(), tokens)
-        .map(Cost::amount)
-        .map(a -> a.stripTrailingZeros().toPlainString())
-        .orElse(null);
+    Cost cost = prices.cost(model, clock.instant(), tokens);
+    BigDecimal amount = cost.amount();
+    return amount == null ? null : amount.stripTrailingZeros().toPlainString();
   }
 
   /**

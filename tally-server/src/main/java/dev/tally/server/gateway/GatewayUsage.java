@@ -2,10 +2,9 @@ package dev.tally.server.gateway;
 
 import dev.tally.core.Outcome;
 import dev.tally.core.UsageEvent;
-import dev.tally.core.pricing.Cost;
-import dev.tally.jdbc.EventPage;
-import dev.tally.jdbc.EventQuery;
-import dev.tally.jdbc.GroupField;
+import dev.tally.core.query.EventPage;
+import dev.tally.core.query.EventQuery;
+import dev.tally.core.query.GroupField;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -59,14 +58,10 @@ final class GatewayUsage {
       inputTokens += e.tokens().input() + e.tokens().cachedInput() + e.tokens().cacheWrite();
       outputTokens += e.tokens().output() + e.tokens().reasoning();
       totalTokens += e.tokens().total();
-      String amount = e.attributes().get(Cost.AMOUNT_ATTRIBUTE);
-      String currency = e.attributes().get(Cost.CURRENCY_ATTRIBUTE);
+      BigDecimal amount = e.cost().amount();
+      String currency = e.cost().currency();
       if (amount != null && currency != null) {
-        try {
-          cost.merge(currency, new BigDecimal(amount), BigDecimal::add);
-        } catch (NumberFormatException ignored) {
-          // not a cost this view can add
-        }
+        cost.merge(currency, amount, BigDecimal::add);
       }
       durations.add(e.duration().toMillis());
     }
