@@ -55,6 +55,7 @@ class PostgresUpgradeTest {
             .as(name)
             .isEqualTo(SqliteUpgradeTest.sortedAttributes(expected.get(name)));
       }
+      assertThat(V2Fixture.costMismatches(store)).isEmpty();
     }
     assertThat(TestEvents.count(url, "tally_event")).isEqualTo(360);
   }

@@ -41,6 +41,7 @@ class SqliteUpgradeTest {
             .as(name)
             .isEqualTo(sortedAttributes(expected.get(name)));
       }
+      assertThat(V2Fixture.costMismatches(store)).isEmpty();
       // Replaying what the V2 code stored under caller ids adds nothing: the ids kept their
       // identity through the new encoding.
       store.export(TestEvents.varied(11, 300, 50)).get(30, TimeUnit.SECONDS);

@@ -101,7 +101,7 @@ final class V2Fixture {
     int page = 0;
     do {
       EventPage p = store.events(EventQuery.builder(from, to).limit(97).cursor(cursor).build());
-      out.put("events-" + page++, p.events().toString());
+      out.put("events-" + page++, legacy(p.events()));
       cursor = p.nextCursor();
     } while (cursor != null);
     EventPage user =
@@ -111,7 +111,86 @@ final class V2Fixture {
                 .newestFirst(true)
                 .limit(1000)
                 .build());
-    out.put("events-user-2-newest", user.events().toString());
+    out.put("events-user-2-newest", legacy(user.events()));
     return out;
+  }
+
+  /**
+   * Events as the V2 code printed them ({@code UsageEvent.toString} before the who/where fields
+   * became one {@code UsageContext} and the cost a typed field), so the answers recorded by that
+   * code compare field by field. The typed cost is checked apart, in the upgrade tests.
+   */
+  static String legacy(List<UsageEvent> events) {
+    return events.stream().map(V2Fixture::legacy).toList().toString();
+  }
+
+  private static String legacy(UsageEvent e) {
+    return "UsageEvent[id="
+        + e.id()
+        + ", occurredAt="
+        + e.occurredAt()
+        + ", operation="
+        + e.operation()
+        + ", subject="
+        + e.subject()
+        + ", userEmail="
+        + e.userEmail()
+        + ", sessionId="
+        + e.sessionId()
+        + ", tenant="
+        + e.tenant()
+        + ", model="
+        + e.model()
+        + ", provider="
+        + e.provider()
+        + ", tokens="
+        + e.tokens()
+        + ", duration="
+        + e.duration()
+        + ", outcome="
+        + e.outcome()
+        + ", error="
+        + e.error()
+        + ", attributes="
+        + e.attributes()
+        + ", traceId="
+        + e.traceId()
+        + ", content="
+        + e.content()
+        + "]";
+  }
+
+  /**
+   * Events whose typed cost, read from the upgraded ledger, differs from the cost the V2 code
+   * stored (its attributes carried the priced amount and currency); empty when every cost moved.
+   */
+  static List<String> costMismatches(JdbcUsageStore store) {
+    Instant from = TestEvents.T0.minusSeconds(3600);
+    Instant to = TestEvents.T0.plus(Duration.ofDays(3));
+    List<String> wrong = new ArrayList<>();
+    int priced = 0;
+    String cursor = null;
+    do {
+      EventPage p = store.events(EventQuery.builder(from, to).limit(500).cursor(cursor).build());
+      for (UsageEvent e : p.events()) {
+        String amount = e.attributes().get("tally.cost");
+        String currency = e.attributes().get("tally.currency");
+        if (amount == null || currency == null || !currency.matches("[A-Za-z]{3}")) {
+          continue;
+        }
+        priced++;
+        java.math.BigDecimal typed = e.cost().amount();
+        if (typed == null
+            || typed.compareTo(new java.math.BigDecimal(amount)) != 0
+            || !currency.equalsIgnoreCase(e.cost().currency())) {
+          wrong.add(e.id() + ": " + amount + " " + currency + " became " + e.cost());
+        }
+      }
+      cursor = p.nextCursor();
+    } while (cursor != null);
+    if (priced == 0) {
+      wrong.add("no priced event in the fixture");
+    }
+    return wrong;
   }
 }
