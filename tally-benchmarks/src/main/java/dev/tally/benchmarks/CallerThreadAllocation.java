@@ -1,10 +1,10 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.Durability;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

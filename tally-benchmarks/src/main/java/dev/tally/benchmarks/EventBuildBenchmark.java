@@ -1,9 +1,9 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

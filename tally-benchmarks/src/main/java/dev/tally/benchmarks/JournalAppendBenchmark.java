@@ -1,12 +1,12 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.EventCodec;
 import dev.tally.core.internal.pipeline.Journal;
 import dev.tally.core.internal.pipeline.JournalBatch;
 import dev.tally.core.internal.pipeline.JournalStats;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * What the request thread pays to append one encoded event to the crash-safe journal, next to the
- * memory mode ({@link dev.tally.core.UsagePipeline#submit}, as in {@link TrackHandoffBenchmark})
- * and an {@link java.util.concurrent.ArrayBlockingQueue#offer} baseline, in the same run.
+ * memory mode ({@link dev.tally.core.pipeline.UsagePipeline#submit}, as in {@link
+ * TrackHandoffBenchmark}) and an {@link java.util.concurrent.ArrayBlockingQueue#offer} baseline, in
+ * the same run.
  *
  * <ul>
  *   <li>{@code journalAppend}: {@link Journal#append} of a pre-encoded typical event ({@link

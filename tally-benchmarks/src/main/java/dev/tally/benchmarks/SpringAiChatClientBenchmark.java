@@ -1,7 +1,7 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.llm.JtokkitTokenEstimator;
 import dev.tally.springai.TallyChatModelObservationHandler;
 import dev.tally.springai.internal.RoundAdvisor;

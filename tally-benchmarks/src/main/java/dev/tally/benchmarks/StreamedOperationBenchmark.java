@@ -1,10 +1,10 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.llm.JtokkitTokenEstimator;
 import java.nio.file.Files;
 import java.util.concurrent.CompletableFuture;
@@ -72,7 +72,7 @@ public class StreamedOperationBenchmark {
   public boolean streamWithReportedUsage() {
     UsageStream stream = feed();
     stream.usage(
-        TokenUsage.fromInclusive(900, 512, chunks, 0, dev.tally.core.UsageSource.REPORTED));
+        TokenUsage.fromInclusive(900, 512, chunks, 0, dev.tally.core.event.UsageSource.REPORTED));
     return stream.complete();
   }
 

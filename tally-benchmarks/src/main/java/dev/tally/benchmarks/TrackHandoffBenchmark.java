@@ -1,15 +1,15 @@
 package dev.tally.benchmarks;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsagePipeline;
-import dev.tally.core.UsageSink;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
+import dev.tally.core.sink.UsageSink;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

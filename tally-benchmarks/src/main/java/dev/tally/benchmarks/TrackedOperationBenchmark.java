@@ -1,8 +1,8 @@
 package dev.tally.benchmarks;
 
 import dev.tally.core.UsageOperation;
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.nio.file.Files;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

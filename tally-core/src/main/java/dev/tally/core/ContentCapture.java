@@ -1,5 +1,6 @@
 package dev.tally.core;
 
+import dev.tally.core.event.ContentSummary;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;

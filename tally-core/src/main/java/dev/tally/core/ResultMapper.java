@@ -1,5 +1,6 @@
 package dev.tally.core;
 
+import dev.tally.core.event.TokenUsage;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 

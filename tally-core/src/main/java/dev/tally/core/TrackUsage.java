@@ -1,5 +1,6 @@
 package dev.tally.core;
 
+import dev.tally.core.event.TokenUsage;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -1,5 +1,10 @@
 package dev.tally.core;
 
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;

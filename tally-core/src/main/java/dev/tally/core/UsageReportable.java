@@ -1,5 +1,7 @@
 package dev.tally.core;
 
+import dev.tally.core.event.UsageEvent;
+
 /**
  * A domain event that knows how to describe itself as usage (the event-driven style). Publish it
  * the usual way — Spring's {@code ApplicationEventPublisher} or a {@link UsageEventBus} — and the

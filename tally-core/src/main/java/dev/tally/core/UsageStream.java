@@ -1,5 +1,10 @@
 package dev.tally.core;
 
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,8 +1,12 @@
 package dev.tally.core;
 
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.DefaultUsageTracker;
 import dev.tally.core.internal.OnceLogger;
 import dev.tally.core.internal.TrackedStream;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;

@@ -2,6 +2,7 @@ package dev.tally.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.event.ContentSummary;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;

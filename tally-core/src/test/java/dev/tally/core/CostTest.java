@@ -3,6 +3,9 @@ package dev.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageValidationException;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
 package dev.tally.core;
 
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.time.Duration;
 import java.time.Instant;
 

@@ -1,5 +1,6 @@
 package dev.tally.core;
 
+import dev.tally.core.event.UsageEvent;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

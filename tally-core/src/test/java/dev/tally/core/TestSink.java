@@ -1,5 +1,8 @@
 package dev.tally.core;
 
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

@@ -3,6 +3,15 @@ package dev.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
+import dev.tally.core.event.UsageValidationException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -3,6 +3,9 @@ package dev.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.UsagePipeline;
+import dev.tally.core.sink.UsageSink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

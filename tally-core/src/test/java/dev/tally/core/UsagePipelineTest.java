@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.internal.DeadLetterFile;
+import dev.tally.core.internal.pipeline.DeadLetterFile;
+import dev.tally.core.pipeline.DropReason;
+import dev.tally.core.pipeline.OverflowPolicy;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
+import dev.tally.core.sink.UsageSink;
+import dev.tally.core.sink.UsageSinks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

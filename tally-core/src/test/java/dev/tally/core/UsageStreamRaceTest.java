@@ -2,6 +2,10 @@ package dev.tally.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,14 @@ package dev.tally.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.StreamDetails.TokenBasis;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.StreamDetails.TokenBasis;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

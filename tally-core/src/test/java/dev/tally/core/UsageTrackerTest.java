@@ -3,6 +3,11 @@ package dev.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

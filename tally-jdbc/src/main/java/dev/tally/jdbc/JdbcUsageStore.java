@@ -1,13 +1,13 @@
 package dev.tally.jdbc;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.UsageQueries;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.jdbc.internal.Codes;
 import dev.tally.jdbc.internal.Connections;
 import dev.tally.jdbc.internal.EventReader;
@@ -67,9 +67,9 @@ import org.jspecify.annotations.Nullable;
  *       exceptionally, with {@link UsageRejectedException} for data the schema will never take and
  *       any other exception for trouble worth retrying.
  *   <li><b>Never a silent zero.</b> The cost columns come from the event's typed {@link
- *       dev.tally.core.Cost}: an {@linkplain dev.tally.core.Cost#unpriced() unpriced} event is
- *       stored with a NULL cost and counted as unpriced (an attribute never poses as a cost);
- *       events with {@code MISSING} token usage are counted apart.
+ *       dev.tally.core.event.Cost}: an {@linkplain dev.tally.core.event.Cost#unpriced() unpriced}
+ *       event is stored with a NULL cost and counted as unpriced (an attribute never poses as a
+ *       cost); events with {@code MISSING} token usage are counted apart.
  * </ul>
  *
  * <p>On PostgreSQL a batch may be written by several writers at once ({@link Builder#writers}): the

@@ -1,9 +1,9 @@
 package dev.tally.jdbc;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
+import dev.tally.core.sink.UsageSink;
 import java.util.ArrayList;
 import java.util.List;
 

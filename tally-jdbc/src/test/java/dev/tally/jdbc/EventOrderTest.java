@@ -2,8 +2,8 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import java.nio.file.Path;

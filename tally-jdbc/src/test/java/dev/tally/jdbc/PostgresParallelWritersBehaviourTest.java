@@ -3,11 +3,11 @@ package dev.tally.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
+import dev.tally.core.sink.UsageRejectedException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;

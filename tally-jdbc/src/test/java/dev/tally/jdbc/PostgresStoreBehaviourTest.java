@@ -2,10 +2,10 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
+import dev.tally.core.sink.UsageRejectedException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

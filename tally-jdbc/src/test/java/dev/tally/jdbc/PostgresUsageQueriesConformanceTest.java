@@ -1,6 +1,6 @@
 package dev.tally.jdbc;
 
-import dev.tally.core.UsageSink;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.test.UsageQueriesConformanceTest;
 
 class PostgresUsageQueriesConformanceTest extends UsageQueriesConformanceTest {

@@ -1,7 +1,7 @@
 package dev.tally.jdbc;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.test.UsageSinkConformanceTest;
 import java.util.List;
 

@@ -2,11 +2,11 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.Cost;
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.query.GroupField;
 import dev.tally.core.query.QuerySource;
 import dev.tally.core.query.TokenTotals;
@@ -356,7 +356,7 @@ abstract class RollupCheck {
 
     void add(UsageEvent e) {
       requests++;
-      errors += e.outcome() == dev.tally.core.Outcome.ERROR ? 1 : 0;
+      errors += e.outcome() == dev.tally.core.event.Outcome.ERROR ? 1 : 0;
       input += e.tokens().input();
       cachedInput += e.tokens().cachedInput();
       cacheWrite += e.tokens().cacheWrite();

@@ -2,12 +2,12 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.StreamDetails;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;
 import dev.tally.core.query.QuerySource;

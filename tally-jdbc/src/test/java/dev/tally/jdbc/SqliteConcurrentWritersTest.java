@@ -2,10 +2,10 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.PipelineStats;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
 import java.nio.file.Path;

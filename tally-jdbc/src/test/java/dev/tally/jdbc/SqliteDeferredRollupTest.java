@@ -3,7 +3,7 @@ package dev.tally.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.GroupField;
 import dev.tally.core.query.QuerySource;
 import dev.tally.core.query.UsageQuery;

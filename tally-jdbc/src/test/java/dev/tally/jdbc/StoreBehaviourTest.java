@@ -2,12 +2,11 @@ package dev.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;
@@ -19,6 +18,7 @@ import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
 import dev.tally.core.query.UsageRow;
 import dev.tally.core.query.Window;
+import dev.tally.core.sink.UsageRejectedException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;

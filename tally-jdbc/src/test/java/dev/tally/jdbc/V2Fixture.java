@@ -1,8 +1,8 @@
 package dev.tally.jdbc;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;

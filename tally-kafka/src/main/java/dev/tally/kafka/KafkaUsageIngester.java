@@ -1,6 +1,6 @@
 package dev.tally.kafka;
 
-import dev.tally.core.UsageSink;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.kafka.internal.ClientSettings;
 import dev.tally.kafka.internal.DeadLetterPublisher;
 import dev.tally.kafka.internal.IngestLoop;

@@ -1,8 +1,8 @@
 package dev.tally.kafka;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.kafka.internal.ClientSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.tally.kafka;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.EventCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

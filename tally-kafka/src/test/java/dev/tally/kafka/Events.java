@@ -1,7 +1,7 @@
 package dev.tally.kafka;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import java.time.Duration;
 
 /** Event factories for the Kafka tests. */

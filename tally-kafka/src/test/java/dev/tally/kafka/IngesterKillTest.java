@@ -3,7 +3,7 @@ package dev.tally.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.tally.kafka;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.util.List;
 import java.util.Map;

@@ -3,9 +3,9 @@ package dev.tally.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.test.FailingUsageSink;
 import dev.tally.test.InMemoryUsageSink;
 import java.time.Duration;

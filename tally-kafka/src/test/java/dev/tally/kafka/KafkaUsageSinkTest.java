@@ -3,9 +3,9 @@ package dev.tally.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

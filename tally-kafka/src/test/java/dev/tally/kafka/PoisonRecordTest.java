@@ -3,7 +3,7 @@ package dev.tally.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.kafka.internal.DeadLetterPublisher;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,7 @@ package dev.tally.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.tally.llm;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 

@@ -1,8 +1,8 @@
 package dev.tally.llm;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.StreamDetails;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.StreamDetails;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;

@@ -3,11 +3,11 @@ package dev.tally.llm;
 import static dev.tally.test.TallyAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.test.RecordingUsageTracker;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.tally.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.UsageSource;
 import dev.tally.server.model.ChatCompletion;
 import dev.tally.server.model.ChatMessage;
 import dev.tally.server.model.ChatModelException;

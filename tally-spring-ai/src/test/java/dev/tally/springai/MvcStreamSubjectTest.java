@@ -6,8 +6,8 @@ import static dev.tally.springai.FakeOpenAi.usage;
 import static dev.tally.springai.FakeOpenAi.usageChunk;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.springai.FakeOpenAi.Reply;
 import io.micrometer.observation.ObservationRegistry;
 import jakarta.servlet.Filter;

@@ -10,13 +10,13 @@ import static dev.tally.springai.FakeOpenAi.usageChunk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetRepository;
 import dev.tally.core.budget.BudgetWindow;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.spring.autoconfigure.TallyAutoConfiguration;
 import dev.tally.spring.autoconfigure.TallyBudgetAutoConfiguration;
 import dev.tally.springai.FakeOpenAi.Reply;

@@ -2,8 +2,8 @@ package dev.tally.springai;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.core.query.EventQuery;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.time.Duration;

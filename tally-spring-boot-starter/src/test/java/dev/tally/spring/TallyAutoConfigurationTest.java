@@ -5,14 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tally.core.CaptureMode;
 import dev.tally.core.ContentCapture;
-import dev.tally.core.ContentSummary;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageEventBus;
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageReportable;
-import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.UsagePipeline;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.spring.actuate.TallyEndpoint;
 import dev.tally.spring.actuate.TallyHealthIndicator;
@@ -146,7 +146,7 @@ class TallyAutoConfigurationTest {
             context -> {
               context
                   .getBean(UsageTracker.class)
-                  .startStream("chat", dev.tally.core.UsageContext.of("alice"))
+                  .startStream("chat", dev.tally.core.event.UsageContext.of("alice"))
                   .delivered("partial answer")
                   .cancel();
               context.getBean(UsagePipeline.class).flush().get();
@@ -157,7 +157,7 @@ class TallyAutoConfigurationTest {
                         assertThat(e.tokens().output()).isEqualTo(42);
                         assertThat(e.attributes())
                             .containsEntry(
-                                dev.tally.core.StreamDetails.ESTIMATOR_ATTRIBUTE, "fixed");
+                                dev.tally.core.event.StreamDetails.ESTIMATOR_ATTRIBUTE, "fixed");
                       });
             });
   }
@@ -170,8 +170,8 @@ class TallyAutoConfigurationTest {
             context -> {
               assertThat(context).doesNotHaveBean(JdbcUsageStore.class);
               // The in-memory sink answers UsageQueries, so budgets wrap it; it is still the store.
-              dev.tally.core.UsageSink sink = context.getBean(UsagePipeline.class).sink();
-              while (sink instanceof dev.tally.core.ForwardingUsageSink forwarding) {
+              dev.tally.core.sink.UsageSink sink = context.getBean(UsagePipeline.class).sink();
+              while (sink instanceof dev.tally.core.sink.ForwardingUsageSink forwarding) {
                 sink = forwarding.delegate();
               }
               assertThat(sink).isSameAs(context.getBean(InMemoryUsageSink.class));
@@ -312,7 +312,7 @@ class TallyAutoConfigurationTest {
         // A sink that answers no queries itself (InMemoryUsageSink would: it is UsageQueries too).
         .withBean(
             "plainSink",
-            dev.tally.core.UsageSink.class,
+            dev.tally.core.sink.UsageSink.class,
             () -> batch -> java.util.concurrent.CompletableFuture.completedFuture(null))
         .run(
             context -> {

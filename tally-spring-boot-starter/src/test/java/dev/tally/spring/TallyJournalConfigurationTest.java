@@ -3,12 +3,12 @@ package dev.tally.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsagePipeline;
-import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.spring.actuate.TallyHealthIndicator;
 import dev.tally.spring.autoconfigure.TallyActuatorAutoConfiguration;
 import dev.tally.spring.autoconfigure.TallyAutoConfiguration;

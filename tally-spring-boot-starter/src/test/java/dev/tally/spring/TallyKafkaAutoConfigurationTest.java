@@ -2,7 +2,7 @@ package dev.tally.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.kafka.KafkaUsageIngester;
 import dev.tally.spring.autoconfigure.TallyActuatorAutoConfiguration;

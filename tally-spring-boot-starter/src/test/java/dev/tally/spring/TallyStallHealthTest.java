@@ -3,9 +3,9 @@ package dev.tally.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.spring.actuate.TallyEndpoint;
 import dev.tally.spring.actuate.TallyHealthIndicator;
 import dev.tally.spring.autoconfigure.TallyActuatorAutoConfiguration;

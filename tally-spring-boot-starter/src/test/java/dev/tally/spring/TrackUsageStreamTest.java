@@ -4,11 +4,11 @@ import static dev.tally.test.TallyAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.StreamDetails;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.spring.aop.TrackUsageInterceptor;
 import dev.tally.spring.autoconfigure.TallyAspectAutoConfiguration;
 import dev.tally.test.RecordingUsageTracker;

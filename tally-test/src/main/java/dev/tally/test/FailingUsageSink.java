@@ -1,7 +1,7 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

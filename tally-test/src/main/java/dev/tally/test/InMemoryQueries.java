@@ -1,7 +1,7 @@
 package dev.tally.test;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.DurationStats;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;

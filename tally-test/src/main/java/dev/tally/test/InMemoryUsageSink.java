@@ -1,12 +1,12 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.UsageQueries;
 import dev.tally.core.query.UsageQuery;
 import dev.tally.core.query.UsageReport;
+import dev.tally.core.sink.UsageSink;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,11 +1,11 @@
 package dev.tally.test;
 
 import dev.tally.core.ResultMapper;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

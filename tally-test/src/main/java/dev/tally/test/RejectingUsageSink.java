@@ -1,8 +1,8 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;

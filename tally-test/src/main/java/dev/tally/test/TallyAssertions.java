@@ -1,6 +1,6 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.util.List;
 
 /**

@@ -1,12 +1,12 @@
 package dev.tally.test;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.Cost;
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.Outcome;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -2,8 +2,6 @@ package dev.tally.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetEvaluatingSink;
 import dev.tally.core.budget.BudgetEvaluator;
@@ -11,6 +9,8 @@ import dev.tally.core.budget.BudgetRepository;
 import dev.tally.core.budget.BudgetWindow;
 import dev.tally.core.budget.InMemoryAlertOutbox;
 import dev.tally.core.budget.QuerySpendSource;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;

@@ -2,9 +2,9 @@ package dev.tally.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
-import dev.tally.core.UsageSinks;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
+import dev.tally.core.sink.UsageSinks;
 import java.util.List;
 
 /** {@link UsageSinks#composite} keeps the sink contract, and every member stores every event. */

@@ -2,9 +2,9 @@ package dev.tally.test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageSink;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,7 @@
 package dev.tally.test;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

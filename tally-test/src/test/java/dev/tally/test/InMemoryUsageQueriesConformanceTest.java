@@ -1,6 +1,6 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageSink;
+import dev.tally.core.sink.UsageSink;
 
 class InMemoryUsageQueriesConformanceTest extends UsageQueriesConformanceTest {
   @Override

@@ -4,7 +4,7 @@ import static dev.tally.test.Events.event;
 import static dev.tally.test.Events.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

@@ -4,11 +4,11 @@ import static dev.tally.test.TallyAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsagePipeline;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageSource;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,7 @@ class PipelineTrackingExampleTest {
 
   record Reply(String text, TokenUsage usage) {}
 
-  private UsagePipeline.Builder pipeline(dev.tally.core.UsageSink sink) {
+  private UsagePipeline.Builder pipeline(dev.tally.core.sink.UsageSink sink) {
     return UsagePipeline.builder(sink)
         .spoolDirectory(spool)
         .flushInterval(Duration.ofMillis(10))

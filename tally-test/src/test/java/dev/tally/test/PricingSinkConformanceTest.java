@@ -1,10 +1,10 @@
 package dev.tally.test;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.pricing.ModelPrice;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.core.pricing.PricingSink;
+import dev.tally.core.sink.UsageSink;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

@@ -3,12 +3,12 @@ package dev.tally.test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetWindow;
 import dev.tally.core.budget.QuerySpendSource;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.UsageQueries;

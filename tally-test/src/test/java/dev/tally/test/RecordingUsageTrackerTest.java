@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tally.core.ContentCapture;
-import dev.tally.core.ContentSummary;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
 import dev.tally.core.UsageOperation;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.tally.test;
 import static dev.tally.test.Events.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.sink.UsageRejectedException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

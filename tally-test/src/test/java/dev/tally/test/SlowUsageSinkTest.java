@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

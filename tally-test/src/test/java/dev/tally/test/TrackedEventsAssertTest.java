@@ -5,7 +5,7 @@ import static dev.tally.test.TallyAssertions.assertThatEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,11 @@ package dev.tally.test;
 import static dev.tally.test.TallyAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package dev.tally.benchmarks.http;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
+import dev.tally.core.event.TokenUsage;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +46,7 @@ public class HttpLoadApp {
   @org.springframework.context.annotation.Bean
   @org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty(
       "bench.discard-sink")
-  dev.tally.core.UsageSink discardingSink() {
+  dev.tally.core.sink.UsageSink discardingSink() {
     return batch -> java.util.concurrent.CompletableFuture.completedFuture(null);
   }
 

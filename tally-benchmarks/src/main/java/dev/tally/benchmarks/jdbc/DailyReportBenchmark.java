@@ -1,6 +1,6 @@
 package dev.tally.benchmarks.jdbc;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;

@@ -1,6 +1,6 @@
 package dev.tally.benchmarks.jdbc;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.kafka.KafkaUsageIngester;
 import dev.tally.kafka.KafkaUsageSink;

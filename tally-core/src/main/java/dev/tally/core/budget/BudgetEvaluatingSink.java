@@ -1,8 +1,8 @@
 package dev.tally.core.budget;
 
-import dev.tally.core.ForwardingUsageSink;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.ForwardingUsageSink;
+import dev.tally.core.sink.UsageSink;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

@@ -1,10 +1,10 @@
 package dev.tally.core.internal;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.Cost;
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;

@@ -1,8 +1,8 @@
 package dev.tally.core.internal;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
 import org.jspecify.annotations.Nullable;
 
 /** The stream of a disabled tracker: accepts everything, records nothing. */

@@ -1,9 +1,9 @@
 package dev.tally.core.internal;
 
-import dev.tally.core.StreamDetails.TokenBasis;
 import dev.tally.core.TokenEstimator;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.StreamDetails.TokenBasis;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,15 +1,15 @@
 package dev.tally.core.internal;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.Outcome;
-import dev.tally.core.StreamDetails;
 import dev.tally.core.TokenEstimator;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.tally.core.pricing;
 
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -70,7 +70,7 @@ public final class PriceCatalog {
   /**
    * The cost of {@code tokens} on {@code model} at {@code at}, with this catalog's version; {@link
    * Cost#unpriced()} when the model has no price then, or the usage is {@link
-   * dev.tally.core.UsageSource#MISSING} — unpriced, never zero.
+   * dev.tally.core.event.UsageSource#MISSING} — unpriced, never zero.
    */
   public Cost cost(@Nullable String model, Instant at, TokenUsage tokens) {
     if (!tokens.isKnown()) {

@@ -1,9 +1,9 @@
 package dev.tally.core.pricing;
 
-import dev.tally.core.Cost;
-import dev.tally.core.ForwardingUsageSink;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.ForwardingUsageSink;
+import dev.tally.core.sink.UsageSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package dev.tally.core.query;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 

@@ -1,6 +1,6 @@
 package dev.tally.core.query;
 
-import dev.tally.core.Outcome;
+import dev.tally.core.event.Outcome;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;

@@ -2,9 +2,9 @@ package dev.tally.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

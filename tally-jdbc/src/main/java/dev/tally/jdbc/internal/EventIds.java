@@ -1,6 +1,6 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.sink.UsageRejectedException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;

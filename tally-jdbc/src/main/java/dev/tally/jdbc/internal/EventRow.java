@@ -1,7 +1,7 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.sink.UsageRejectedException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The column values of one event, computed once before the insert. The cost columns come from the
- * event's typed {@link dev.tally.core.Cost}; attributes never price anything.
+ * event's typed {@link dev.tally.core.event.Cost}; attributes never price anything.
  */
 record EventRow(
     UsageEvent event,

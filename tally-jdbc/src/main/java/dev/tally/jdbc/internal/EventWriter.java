@@ -1,6 +1,6 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.jdbc.Dialect;
 import dev.tally.jdbc.PostgresWriteMode;
 import java.nio.ByteBuffer;

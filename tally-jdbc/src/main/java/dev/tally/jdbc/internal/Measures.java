@@ -1,6 +1,6 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.Outcome;
+import dev.tally.core.event.Outcome;
 import dev.tally.core.query.DurationStats;
 import dev.tally.core.query.Money;
 import dev.tally.core.query.TokenTotals;

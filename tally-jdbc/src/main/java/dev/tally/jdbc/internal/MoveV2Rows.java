@@ -1,7 +1,7 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.UsageSource;
 import dev.tally.jdbc.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package dev.tally.jdbc.internal;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;

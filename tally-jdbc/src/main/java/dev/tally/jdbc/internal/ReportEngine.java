@@ -150,12 +150,12 @@ public final class ReportEngine {
     sql.append(
         ", currency, duration_bucket, COUNT(*),"
             + " SUM(CASE WHEN outcome = "
-            + Codes.outcome(dev.tally.core.Outcome.ERROR)
+            + Codes.outcome(dev.tally.core.event.Outcome.ERROR)
             + " THEN 1 ELSE 0 END),"
             + " SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),"
             + " SUM(output_tokens), SUM(reasoning_tokens),"
             + " SUM(CASE WHEN token_source = "
-            + Codes.source(dev.tally.core.UsageSource.MISSING)
+            + Codes.source(dev.tally.core.event.UsageSource.MISSING)
             + " THEN 1 ELSE 0 END),"
             + " COALESCE(SUM(cost_nanos), 0), SUM(CASE WHEN cost_nanos IS NULL THEN 1 ELSE 0 END),"
             + " SUM(duration_ns / 1000), MAX(duration_ns)"

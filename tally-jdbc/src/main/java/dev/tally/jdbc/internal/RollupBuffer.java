@@ -152,8 +152,8 @@ final class RollupBuffer {
   /** The deltas of every event after {@code mark}, summed from the table. */
   static TreeMap<RollupKey, Measures> sumAfter(Connection c, long mark) throws SQLException {
     TreeMap<RollupKey, Measures> out = new TreeMap<>();
-    int error = Codes.outcome(dev.tally.core.Outcome.ERROR);
-    int missing = Codes.source(dev.tally.core.UsageSource.MISSING);
+    int error = Codes.outcome(dev.tally.core.event.Outcome.ERROR);
+    int missing = Codes.source(dev.tally.core.event.UsageSource.MISSING);
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT occurred_at_ns, subject, operation, model, outcome, currency, token_source,"

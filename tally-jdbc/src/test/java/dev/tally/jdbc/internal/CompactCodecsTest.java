@@ -3,7 +3,7 @@ package dev.tally.jdbc.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.sink.UsageRejectedException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.tally.jdbc.kill;
 
-import dev.tally.core.Durability;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsagePipeline;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -1,9 +1,9 @@
 package dev.tally.kafka.internal;
 
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.OnceLogger;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.kafka.IngesterStats;
 import dev.tally.kafka.UsageRecordFormat;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.tally.server.auth;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.server.web.ApiException;
 import org.jspecify.annotations.Nullable;
 

@@ -1,6 +1,6 @@
 package dev.tally.server.chat;
 
-import dev.tally.core.TokenUsage;
+import dev.tally.core.event.TokenUsage;
 import java.time.Instant;
 
 /**

@@ -1,10 +1,10 @@
 package dev.tally.server.chat;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
 import dev.tally.core.budget.BudgetEvaluator;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.model.ChatMessage;

@@ -1,11 +1,11 @@
 package dev.tally.server.chat;
 
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetGuard;
 import dev.tally.core.budget.BudgetStatus;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.budget.BudgetExceededException;
 import java.math.BigDecimal;

@@ -1,9 +1,9 @@
 package dev.tally.server.chat;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageReportable;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.model.ChatCompletion;
 import dev.tally.server.model.ChatMessage;

@@ -1,8 +1,8 @@
 package dev.tally.server.chat;
 
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import java.math.BigDecimal;
 import java.time.Instant;

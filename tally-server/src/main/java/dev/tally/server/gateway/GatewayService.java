@@ -1,12 +1,12 @@
 package dev.tally.server.gateway;
 
-import dev.tally.core.Cost;
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.model.TokenCounter;

@@ -1,7 +1,7 @@
 package dev.tally.server.gateway;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.core.query.GroupField;

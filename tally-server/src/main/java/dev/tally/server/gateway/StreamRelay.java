@@ -1,8 +1,8 @@
 package dev.tally.server.gateway;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
 import dev.tally.llm.OpenAiChatStreamAdapter;
 import dev.tally.server.model.TokenCounter;
 import jakarta.servlet.ServletOutputStream;

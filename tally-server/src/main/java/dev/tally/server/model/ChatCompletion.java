@@ -1,6 +1,6 @@
 package dev.tally.server.model;
 
-import dev.tally.core.TokenUsage;
+import dev.tally.core.event.TokenUsage;
 
 /**
  * A model's answer.

@@ -1,7 +1,7 @@
 package dev.tally.server.model;
 
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.TokenUsage;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;

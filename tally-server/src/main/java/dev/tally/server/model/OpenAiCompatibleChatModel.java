@@ -1,8 +1,8 @@
 package dev.tally.server.model;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import dev.tally.llm.OpenAiChatStreamAdapter;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -19,7 +19,7 @@ final class ErrorCodes {
           "dev.tally.server.budget.BudgetExceededException", "budget_exceeded",
           "dev.tally.server.web.ApiException", "bad_request",
           "java.lang.IllegalArgumentException", "bad_request",
-          "dev.tally.core.UsageValidationException", "bad_request");
+          "dev.tally.core.event.UsageValidationException", "bad_request");
 
   private static final Map<Integer, String> BY_STATUS =
       Map.ofEntries(

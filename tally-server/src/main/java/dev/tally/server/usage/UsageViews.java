@@ -1,7 +1,7 @@
 package dev.tally.server.usage;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.GroupField;
 import dev.tally.core.query.Money;
 import dev.tally.core.query.UsageMeasures;

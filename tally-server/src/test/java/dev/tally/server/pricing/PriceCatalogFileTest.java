@@ -3,9 +3,9 @@ package dev.tally.server.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tally.core.Cost;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.ServerSettings;
 import java.io.ByteArrayInputStream;

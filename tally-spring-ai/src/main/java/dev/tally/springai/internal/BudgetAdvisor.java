@@ -1,7 +1,7 @@
 package dev.tally.springai.internal;
 
-import dev.tally.core.UsageEvent;
 import dev.tally.core.budget.BudgetGuard;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.springai.SubjectResolver;
 import dev.tally.springai.TallyBudgetExceededException;
 import java.util.Optional;

@@ -1,8 +1,8 @@
 package dev.tally.springai.internal;
 
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.TokenUsage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.messages.Message;

@@ -1,6 +1,6 @@
 package dev.tally.springai.internal;
 
-import dev.tally.core.ErrorInfo;
+import dev.tally.core.event.ErrorInfo;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.SocketTimeoutException;

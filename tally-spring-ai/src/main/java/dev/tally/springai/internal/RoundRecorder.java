@@ -1,14 +1,14 @@
 package dev.tally.springai.internal;
 
-import dev.tally.core.ContentSummary;
-import dev.tally.core.StreamDetails;
 import dev.tally.core.TokenEstimator;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
 import dev.tally.core.UsageOperation;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.ContentSummary;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageSource;
 import dev.tally.spring.metrics.TallyUsageMetrics;
 import dev.tally.springai.SubjectResolver;
 import java.util.List;

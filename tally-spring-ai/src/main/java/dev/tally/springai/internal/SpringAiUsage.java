@@ -1,7 +1,7 @@
 package dev.tally.springai.internal;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.metadata.Usage;
 import org.springframework.util.ClassUtils;

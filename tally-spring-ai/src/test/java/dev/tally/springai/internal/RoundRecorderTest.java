@@ -2,16 +2,16 @@ package dev.tally.springai.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.Outcome;
 import dev.tally.core.TokenEstimator;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageTracker;
 import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetGuard;
 import dev.tally.core.budget.BudgetRepository;
 import dev.tally.core.budget.InMemoryAlertOutbox;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;

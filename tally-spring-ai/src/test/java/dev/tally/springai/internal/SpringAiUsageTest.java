@@ -2,8 +2,8 @@ package dev.tally.springai.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.chat.metadata.EmptyUsage;

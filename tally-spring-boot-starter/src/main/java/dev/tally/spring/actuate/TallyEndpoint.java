@@ -1,13 +1,13 @@
 package dev.tally.spring.actuate;
 
-import dev.tally.core.Durability;
-import dev.tally.core.ForwardingUsageSink;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsagePipeline;
-import dev.tally.core.UsageSink;
 import dev.tally.core.UsageTracker;
 import dev.tally.core.budget.BudgetEvaluatingSink;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.core.pricing.PricingSink;
+import dev.tally.core.sink.ForwardingUsageSink;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.jdbc.JdbcUsageStore;
 import java.util.LinkedHashMap;
 import java.util.Map;

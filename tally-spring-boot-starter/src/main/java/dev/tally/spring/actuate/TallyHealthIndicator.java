@@ -1,10 +1,10 @@
 package dev.tally.spring.actuate;
 
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.JournalCounts;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.JournalCounts;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.health.contributor.Health;

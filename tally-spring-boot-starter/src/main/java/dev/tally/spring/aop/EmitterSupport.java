@@ -1,7 +1,7 @@
 package dev.tally.spring.aop;
 
-import dev.tally.core.ErrorInfo;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.ErrorInfo;
 import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

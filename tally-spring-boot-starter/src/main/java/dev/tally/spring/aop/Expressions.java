@@ -1,8 +1,8 @@
 package dev.tally.spring.aop;
 
 import dev.tally.core.ResultMapper;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
 import dev.tally.core.internal.OnceLogger;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

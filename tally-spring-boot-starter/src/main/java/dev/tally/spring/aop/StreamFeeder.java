@@ -1,7 +1,7 @@
 package dev.tally.spring.aop;
 
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageStream;
+import dev.tally.core.event.TokenUsage;
 import org.jspecify.annotations.Nullable;
 
 /**

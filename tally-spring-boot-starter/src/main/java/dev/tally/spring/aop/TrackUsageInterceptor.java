@@ -2,10 +2,10 @@ package dev.tally.spring.aop;
 
 import dev.tally.core.ResultMapper;
 import dev.tally.core.TrackUsage;
-import dev.tally.core.UsageContext;
 import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageStream;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.UsageContext;
 import dev.tally.core.internal.OnceLogger;
 import java.lang.reflect.Method;
 import java.util.Map;

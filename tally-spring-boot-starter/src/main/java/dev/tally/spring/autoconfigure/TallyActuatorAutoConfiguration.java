@@ -1,7 +1,7 @@
 package dev.tally.spring.autoconfigure;
 
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.spring.actuate.TallyEndpoint;
 import dev.tally.spring.actuate.TallyHealthIndicator;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;

@@ -1,8 +1,8 @@
 package dev.tally.spring.autoconfigure;
 
-import dev.tally.core.UsageSink;
 import dev.tally.core.budget.BudgetEvaluatingSink;
 import dev.tally.core.budget.BudgetEvaluator;
+import dev.tally.core.sink.UsageSink;
 import dev.tally.kafka.KafkaUsageIngester;
 import dev.tally.kafka.KafkaUsageSink;
 import dev.tally.spring.kafka.TallyKafkaHealthIndicator;

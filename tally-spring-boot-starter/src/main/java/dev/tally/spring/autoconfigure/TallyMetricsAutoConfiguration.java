@@ -1,8 +1,8 @@
 package dev.tally.spring.autoconfigure;
 
-import dev.tally.core.UsagePipeline;
 import dev.tally.core.budget.AlertDispatcher;
 import dev.tally.core.budget.BudgetEvaluator;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.spring.event.UsageReportableListener;
 import dev.tally.spring.metrics.TallyPipelineMetrics;

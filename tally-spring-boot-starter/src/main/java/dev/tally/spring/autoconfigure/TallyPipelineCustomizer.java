@@ -1,6 +1,6 @@
 package dev.tally.spring.autoconfigure;
 
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.UsagePipeline;
 
 /**
  * Adjusts the pipeline before it is built, after the {@code tally.pipeline.*} properties were

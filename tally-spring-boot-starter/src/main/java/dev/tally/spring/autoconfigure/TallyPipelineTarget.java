@@ -1,6 +1,6 @@
 package dev.tally.spring.autoconfigure;
 
-import dev.tally.core.UsageSink;
+import dev.tally.core.sink.UsageSink;
 
 /**
  * Where the pipeline delivers when it is not the store: a bean of this type (Tally's Kafka support

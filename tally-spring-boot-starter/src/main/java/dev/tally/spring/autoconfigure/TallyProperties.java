@@ -1,10 +1,10 @@
 package dev.tally.spring.autoconfigure;
 
 import dev.tally.core.CaptureMode;
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.OverflowPolicy;
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.OverflowPolicy;
+import dev.tally.core.pipeline.UsagePipeline;
 import dev.tally.jdbc.SqliteLocking;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.tally.spring.event;
 
-import dev.tally.core.UsageEvent;
 import dev.tally.core.UsageReportable;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.OnceLogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,11 +1,11 @@
 package dev.tally.spring.metrics;
 
-import dev.tally.core.DropReason;
-import dev.tally.core.Durability;
-import dev.tally.core.ExportObserver;
-import dev.tally.core.JournalCounts;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsagePipeline;
+import dev.tally.core.pipeline.DropReason;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.ExportObserver;
+import dev.tally.core.pipeline.JournalCounts;
+import dev.tally.core.pipeline.PipelineStats;
+import dev.tally.core.pipeline.UsagePipeline;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

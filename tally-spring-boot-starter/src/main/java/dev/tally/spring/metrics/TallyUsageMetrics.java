@@ -1,11 +1,11 @@
 package dev.tally.spring.metrics;
 
-import dev.tally.core.Cost;
-import dev.tally.core.Outcome;
-import dev.tally.core.StreamDetails;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Cost;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.core.pricing.PricingSink;
 import io.micrometer.core.instrument.Counter;

@@ -1,9 +1,9 @@
 package dev.tally.spring.web;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
 import dev.tally.core.UsageOperation;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
 import dev.tally.core.internal.OnceLogger;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;

@@ -1,7 +1,7 @@
 package dev.tally.spring.e2e;
 
-import dev.tally.core.TokenUsage;
 import dev.tally.core.TrackUsage;
+import dev.tally.core.event.TokenUsage;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;

@@ -2,7 +2,7 @@ package dev.tally.spring.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.query.EventPage;
 import dev.tally.core.query.EventQuery;
 import dev.tally.jdbc.JdbcUsageStore;

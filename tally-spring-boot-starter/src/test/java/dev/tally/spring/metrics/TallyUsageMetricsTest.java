@@ -2,12 +2,12 @@ package dev.tally.spring.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.ErrorInfo;
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageContext;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
 import dev.tally.core.UsageTracker;
+import dev.tally.core.event.ErrorInfo;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageContext;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.ModelPrice;
 import dev.tally.core.pricing.PriceCatalog;
 import io.micrometer.core.instrument.DistributionSummary;

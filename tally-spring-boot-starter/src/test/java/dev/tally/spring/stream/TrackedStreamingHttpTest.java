@@ -3,10 +3,10 @@ package dev.tally.spring.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.Outcome;
-import dev.tally.core.StreamDetails;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSource;
+import dev.tally.core.event.Outcome;
+import dev.tally.core.event.StreamDetails;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.event.UsageSource;
 import dev.tally.test.RecordingUsageTracker;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,11 +1,10 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.DropReason;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageRejectedException;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.Backoff;
-import dev.tally.core.internal.DeadLetterFile;
 import dev.tally.core.internal.OnceLogger;
+import dev.tally.core.pipeline.DropReason;
+import dev.tally.core.sink.UsageRejectedException;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;

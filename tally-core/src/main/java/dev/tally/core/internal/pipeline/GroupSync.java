@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The group fsync of {@link dev.tally.core.Durability#MACHINE}: a daemon thread ({@code
+ * The group fsync of {@link dev.tally.core.pipeline.Durability#MACHINE}: a daemon thread ({@code
  * tally-journal-fsync-N}) that forces the journal to disk once per interval, timed by the injected
  * {@link Ticker}. Appenders never wait for it.
  */

@@ -1,7 +1,7 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,16 +1,14 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.DropReason;
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.JournalCounts;
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.Backoff;
-import dev.tally.core.internal.DeadLetterFile;
 import dev.tally.core.internal.EventWriter;
 import dev.tally.core.internal.OnceLogger;
-import dev.tally.core.internal.Spool;
+import dev.tally.core.pipeline.DropReason;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.JournalCounts;
+import dev.tally.core.pipeline.PipelineStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

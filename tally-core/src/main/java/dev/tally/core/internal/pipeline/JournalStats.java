@@ -1,7 +1,7 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.Durability;
-import dev.tally.core.JournalCapPolicy;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.JournalCapPolicy;
 
 /**
  * A snapshot of a {@link Journal}'s settings and counters. Counters run from the journal's open.

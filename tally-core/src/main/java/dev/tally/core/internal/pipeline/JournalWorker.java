@@ -1,12 +1,10 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.DropReason;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.Backoff;
-import dev.tally.core.internal.DeadLetterFile;
 import dev.tally.core.internal.EventCodec;
-import dev.tally.core.internal.Spool;
+import dev.tally.core.pipeline.DropReason;
+import dev.tally.core.sink.UsageSink;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;

@@ -1,6 +1,6 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.DropReason;
+import dev.tally.core.pipeline.DropReason;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;

@@ -1,7 +1,7 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.PipelineStats;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.PipelineStats;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 

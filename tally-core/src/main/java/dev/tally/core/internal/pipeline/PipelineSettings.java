@@ -1,11 +1,11 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.Durability;
-import dev.tally.core.ExportObserver;
-import dev.tally.core.JournalCapPolicy;
-import dev.tally.core.OverflowPolicy;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.ExportObserver;
+import dev.tally.core.pipeline.JournalCapPolicy;
+import dev.tally.core.pipeline.OverflowPolicy;
+import dev.tally.core.sink.UsageSink;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

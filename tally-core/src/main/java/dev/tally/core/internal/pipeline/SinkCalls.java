@@ -1,6 +1,6 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.UsageSink;
+import dev.tally.core.sink.UsageSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 

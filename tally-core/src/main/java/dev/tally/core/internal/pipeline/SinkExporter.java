@@ -1,9 +1,9 @@
 package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.ExportObserver;
-import dev.tally.core.UsageEvent;
-import dev.tally.core.UsageSink;
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.OnceLogger;
+import dev.tally.core.pipeline.ExportObserver;
+import dev.tally.core.sink.UsageSink;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.tally.core.JournalCapPolicy;
+import dev.tally.core.pipeline.JournalCapPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

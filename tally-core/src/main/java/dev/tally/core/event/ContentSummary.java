@@ -1,5 +1,8 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
+import dev.tally.core.CaptureMode;
+import dev.tally.core.ContentCapture;
+import dev.tally.core.UsageTracker;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
 /**
  * Token counts of one operation, by category, and where they came from.

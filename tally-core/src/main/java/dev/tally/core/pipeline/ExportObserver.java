@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 import org.jspecify.annotations.Nullable;
 

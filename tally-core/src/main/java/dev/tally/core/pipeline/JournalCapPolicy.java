@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 /**
  * What the journal does with an event when its size cap (total bytes on disk) is reached, because

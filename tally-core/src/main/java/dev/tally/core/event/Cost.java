@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
 import java.math.BigDecimal;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
 /**
  * How the tracked operation ended. Reports count {@link #ERROR} and {@link #CANCELLED} apart: a

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
 import dev.tally.core.internal.UuidV7;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.sink;
 
 /**
  * A sink's answer that a batch holds data it will never accept, such as a value its schema refuses.

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 /**
  * What an event whose {@code track()} returned survives: the pipeline's durability setting ({@code

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
 /** Where a token count came from. Tally never reports a zero it does not know to be true. */
 public enum UsageSource {

@@ -1,5 +1,7 @@
-package dev.tally.core;
+package dev.tally.core.event;
 
+import dev.tally.core.TokenEstimator;
+import dev.tally.core.UsageStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 /**
  * The journal's part of {@link PipelineStats}: its settings and counters. All zero (and {@link

@@ -1,5 +1,6 @@
-package dev.tally.core;
+package dev.tally.core.sink;
 
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.pipeline.SinkCalls;
 import java.util.ArrayList;
 import java.util.List;

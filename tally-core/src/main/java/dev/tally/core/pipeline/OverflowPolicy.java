@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 /** What {@link UsagePipeline} does with an event when its queue is full. */
 public enum OverflowPolicy {

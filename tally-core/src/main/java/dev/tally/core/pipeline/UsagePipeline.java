@@ -1,5 +1,6 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
+import dev.tally.core.event.UsageEvent;
 import dev.tally.core.internal.OnceLogger;
 import dev.tally.core.internal.pipeline.JournalBuilder;
 import dev.tally.core.internal.pipeline.JournalPipeline;
@@ -7,6 +8,8 @@ import dev.tally.core.internal.pipeline.MemoryPipeline;
 import dev.tally.core.internal.pipeline.PipelineEngine;
 import dev.tally.core.internal.pipeline.PipelineSettings;
 import dev.tally.core.internal.pipeline.Ticker;
+import dev.tally.core.sink.UsageRejectedException;
+import dev.tally.core.sink.UsageSink;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.pipeline;
 
 /** Why an accepted event was dropped. Every drop is counted; none is silent. */
 public enum DropReason {

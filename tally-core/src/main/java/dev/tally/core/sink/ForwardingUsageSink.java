@@ -1,4 +1,4 @@
-package dev.tally.core;
+package dev.tally.core.sink;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

@@ -1,5 +1,7 @@
-package dev.tally.core;
+package dev.tally.core.sink;
 
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.pipeline.UsagePipeline;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

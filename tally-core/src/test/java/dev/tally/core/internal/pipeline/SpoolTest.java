@@ -1,9 +1,10 @@
-package dev.tally.core.internal;
+package dev.tally.core.internal.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tally.core.TokenUsage;
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.TokenUsage;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.internal.EventCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
-package dev.tally.core.internal;
+package dev.tally.core.internal.pipeline;
 
-import dev.tally.core.UsageEvent;
+import dev.tally.core.event.UsageEvent;
+import dev.tally.core.internal.EventCodec;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
