@@ -44,7 +44,7 @@ public record Cost(
       if (amount.signum() < 0) {
         throw new UsageValidationException("cost.amount", amount.toPlainString(), "must be >= 0");
       }
-      if (currency == null || !currency.matches("[A-Za-z]{3}")) {
+      if (currency == null || !isIsoLetters(currency)) {
         throw new UsageValidationException(
             "cost.currency", currency, "must be a 3-letter ISO 4217 code");
       }
@@ -96,5 +96,21 @@ public record Cost(
         + " "
         + currency
         + (priceVersion == null ? "" : " (prices " + priceVersion + ")");
+  }
+
+  /**
+   * Three ASCII letters; checked without a regular expression (this runs for every priced event).
+   */
+  private static boolean isIsoLetters(String c) {
+    if (c.length() != 3) {
+      return false;
+    }
+    for (int i = 0; i < 3; i++) {
+      char ch = c.charAt(i);
+      if (!(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z')) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -118,4 +118,23 @@ class PriceCatalogTest {
     assertThat(stored.get(1)).isSameAs(unknown);
     assertThat(stored.get(2)).isSameAs(stored.get(0));
   }
+
+  @Test
+  void wildcardsMatchAnySequenceAndEverythingElseLiterally() {
+    assertThat(ModelPrice.wildcardMatch("gpt-4o*", "gpt-4o-mini-2024-07-18")).isTrue();
+    assertThat(ModelPrice.wildcardMatch("gpt-4o*", "gpt-4o")).isTrue();
+    assertThat(ModelPrice.wildcardMatch("gpt-4o*", "gpt-4")).isFalse();
+    assertThat(ModelPrice.wildcardMatch("*-mini", "gpt-4o-mini")).isTrue();
+    assertThat(ModelPrice.wildcardMatch("claude-*-sonnet-*", "claude-3-5-sonnet-20241022"))
+        .isTrue();
+    assertThat(ModelPrice.wildcardMatch("claude-*-sonnet-*", "claude-3-5-haiku-20241022"))
+        .isFalse();
+    // a part must not overlap the suffix it precedes
+    assertThat(ModelPrice.wildcardMatch("a*ab*b", "aab")).isFalse();
+    assertThat(ModelPrice.wildcardMatch("a*ab*b", "aabb")).isTrue();
+    // regular-expression characters are literal
+    assertThat(ModelPrice.wildcardMatch("m.1*", "mx1-large")).isFalse();
+    assertThat(ModelPrice.wildcardMatch("m.1*", "m.1-large")).isTrue();
+    assertThat(ModelPrice.wildcardMatch("*", "")).isTrue();
+  }
 }
