@@ -14,8 +14,10 @@ import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,10 +41,19 @@ import org.jspecify.annotations.Nullable;
  * <p>Refused: {@link BudgetExceededException} (429 naming the budget, {@code Retry-After} until its
  * window ends). Store down: {@link BudgetUnavailableException} (503) by default, admitted
  * unreserved with {@code tally.budgets.reservations.fail-open=true}.
+ *
+ * <p><b>Connections.</b> At most {@code tally.budgets.reservations.store-concurrency} (default
+ * {@value #DEFAULT_STORE_CONCURRENCY}) reservation statements run against the store at once per
+ * instance; other calls wait their turn. The store keeps that many connections open for reuse, so a
+ * burst of requests neither opens a database connection per request nor runs the database out of
+ * connections (PostgreSQL allows 100 by default, shared by every instance).
  */
 public final class CallReservations {
   /** Output tokens reserved for a call whose request sets no limit of its own. */
   public static final long DEFAULT_OUTPUT_TOKENS = 1024;
+
+  /** Reservation statements running against the store at once, per instance. */
+  public static final int DEFAULT_STORE_CONCURRENCY = 4;
 
   private static final int OPEN = 0;
   private static final int DISPATCHED = 1;
@@ -52,21 +63,29 @@ public final class CallReservations {
   private final PriceCatalog prices;
   private final Clock clock;
   private final long defaultOutputTokens;
+  private final Semaphore storeCalls;
 
   /**
    * @param reservations null when reservations are off
    * @param defaultOutputTokens reserved for the output of a request without a limit of its own
+   * @param storeConcurrency reservation statements at once against the store
    */
   public CallReservations(
       @Nullable BudgetReservations reservations,
       PriceCatalog prices,
       Clock clock,
-      long defaultOutputTokens) {
+      long defaultOutputTokens,
+      int storeConcurrency) {
     if (defaultOutputTokens < 0) {
       throw new IllegalArgumentException(
           "tally.budgets.reservations.default-output-tokens must be >= 0, was "
               + defaultOutputTokens);
     }
+    if (storeConcurrency < 1) {
+      throw new IllegalArgumentException(
+          "tally.budgets.reservations.store-concurrency must be > 0, was " + storeConcurrency);
+    }
+    this.storeCalls = new Semaphore(storeConcurrency, true);
     this.reservations = reservations;
     this.prices = prices;
     this.clock = clock;
@@ -76,7 +95,7 @@ public final class CallReservations {
   /** Reservations off: every call admitted, nothing counted. */
   public static CallReservations off() {
     return new CallReservations(
-        null, PriceCatalog.empty(), Clock.systemUTC(), DEFAULT_OUTPUT_TOKENS);
+        null, PriceCatalog.empty(), Clock.systemUTC(), DEFAULT_OUTPUT_TOKENS, 1);
   }
 
   /** Whether calls are reserved (and the ledger-based check is left out). */
@@ -107,8 +126,9 @@ public final class CallReservations {
     long output = Math.max(0, maxOutputTokens.orElse(defaultOutputTokens));
     TokenUsage estimate = TokenUsage.estimated(Math.max(0, promptTokens.getAsLong()), output);
     Instant at = clock.instant();
+    long costMicros = micros(model, at, estimate);
     BudgetReservations.Decision decision =
-        r.reserve(requestId, subject, estimate.total(), micros(model, at, estimate));
+        limited(() -> r.reserve(requestId, subject, estimate.total(), costMicros));
     return switch (decision.kind()) {
       case ADMITTED -> new Call(this, requestId, model, at);
       case ADMITTED_UNRESERVED -> Call.NONE;
@@ -118,6 +138,31 @@ public final class CallReservations {
               "the budget reservation store is unavailable, so no call is admitted"
                   + " (tally.budgets.reservations.fail-open=false); try again shortly");
     };
+  }
+
+  /** Runs a store call when one of the permits is free; an interrupted wait is a store down. */
+  private <T> T limited(Supplier<T> call) {
+    try {
+      storeCalls.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BudgetUnavailableException(
+          "interrupted while waiting for the budget reservation store");
+    }
+    try {
+      return call.get();
+    } finally {
+      storeCalls.release();
+    }
+  }
+
+  /** A store call after the request's answer: never throws (the sweeper ends what it misses). */
+  private void quietly(Supplier<Boolean> call) {
+    try {
+      limited(call);
+    } catch (BudgetUnavailableException e) {
+      // interrupted while waiting: the sweeper settles or releases the reservation later
+    }
   }
 
   /** The micro-units of currency the tokens cost at the model's price, 0 when unpriced. */
@@ -183,7 +228,11 @@ public final class CallReservations {
     public void dispatched() {
       CallReservations o = owner;
       if (o != null && state.compareAndSet(OPEN, DISPATCHED)) {
-        o.reservations().dispatched(requestId);
+        o.quietly(
+            () -> {
+              o.reservations().dispatched(requestId);
+              return true;
+            });
       }
     }
 
@@ -199,9 +248,10 @@ public final class CallReservations {
       int was = state.getAndSet(ENDED);
       if (was == DISPATCHED) {
         String priced = answeredBy == null ? model : answeredBy;
-        o.reservations().settle(requestId, used.total(), o.micros(priced, reservedAt, used));
+        long costMicros = o.micros(priced, reservedAt, used);
+        o.quietly(() -> o.reservations().settle(requestId, used.total(), costMicros));
       } else if (was == OPEN) {
-        o.reservations().release(requestId);
+        o.quietly(() -> o.reservations().release(requestId));
       }
     }
 

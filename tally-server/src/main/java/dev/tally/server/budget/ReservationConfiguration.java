@@ -16,6 +16,7 @@ import org.springframework.core.env.Environment;
 class ReservationConfiguration {
   static final String ENABLED = "tally.budgets.reservations.enabled";
   static final String DEFAULT_OUTPUT_TOKENS = "tally.budgets.reservations.default-output-tokens";
+  static final String STORE_CONCURRENCY = "tally.budgets.reservations.store-concurrency";
 
   @Bean
   CallReservations callReservations(
@@ -37,6 +38,8 @@ class ReservationConfiguration {
         r,
         prices,
         clock,
-        env.getProperty(DEFAULT_OUTPUT_TOKENS, Long.class, CallReservations.DEFAULT_OUTPUT_TOKENS));
+        env.getProperty(DEFAULT_OUTPUT_TOKENS, Long.class, CallReservations.DEFAULT_OUTPUT_TOKENS),
+        env.getProperty(
+            STORE_CONCURRENCY, Integer.class, CallReservations.DEFAULT_STORE_CONCURRENCY));
   }
 }

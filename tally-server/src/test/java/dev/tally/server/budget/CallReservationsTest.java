@@ -81,7 +81,8 @@ class CallReservationsTest {
         BudgetReservations.builder(budgets, accounts).clock(clock).onStoreDown(policy).build(),
         prices,
         clock,
-        DEFAULT_OUTPUT);
+        DEFAULT_OUTPUT,
+        2);
   }
 
   CallReservations reservations() {
@@ -271,7 +272,7 @@ class CallReservationsTest {
 
   @Test
   void aNegativeDefaultOutputCapIsRefusedNamingTheSetting() {
-    assertThatThrownBy(() -> new CallReservations(null, prices, clock, -1))
+    assertThatThrownBy(() -> new CallReservations(null, prices, clock, -1, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tally.budgets.reservations.default-output-tokens must be >= 0, was -1");
   }
