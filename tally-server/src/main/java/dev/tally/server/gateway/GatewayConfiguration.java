@@ -6,6 +6,7 @@ import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.ApiKeys;
+import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.TokenCounter;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -150,9 +151,23 @@ class GatewayConfiguration {
       PriceCatalog prices,
       JsonMapper json,
       TokenCounter tokens,
+      CallReservations reservations,
       Clock clock) {
-    Admission admission = new Admission(budgets, new RateLimits(settings.limits(), clock));
-    return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock);
+    Admission admission =
+        new Admission(
+            reservations.enabled() ? noGuard() : budgets, new RateLimits(settings.limits(), clock));
+    return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock)
+        .reserving(reservations);
+  }
+
+  /** With fleet-wide reservations, the reservation is the budget check, not the ledger's guard. */
+  private static ObjectProvider<BudgetGuard> noGuard() {
+    return new ObjectProvider<>() {
+      @Override
+      public @org.jspecify.annotations.Nullable BudgetGuard getIfAvailable() {
+        return null;
+      }
+    };
   }
 
   @Bean
