@@ -1,8 +1,13 @@
 package dev.tally.server.gateway;
 
 import dev.tally.core.UsageTracker;
+import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetGuard;
+import dev.tally.core.budget.BudgetRepository;
+import dev.tally.core.budget.QuerySpendSource;
+import dev.tally.core.budget.SpendSource;
 import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.core.query.UsageQueries;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.ApiKeys;
@@ -146,13 +151,41 @@ class GatewayConfiguration {
       Upstreams upstreams,
       GatewaySettings settings,
       ObjectProvider<BudgetGuard> budgets,
+      ObjectProvider<BudgetRepository> budgetRepository,
+      ObjectProvider<BudgetEvaluator> budgetEvaluator,
       UsageTracker tracker,
       PriceCatalog prices,
       JsonMapper json,
       TokenCounter tokens,
       Clock clock) {
-    Admission admission = new Admission(budgets, new RateLimits(settings.limits(), clock));
+    Admission admission =
+        new Admission(
+            budgets,
+            new KeyBudgets(budgetRepository, budgetEvaluator, clock),
+            new RateLimits(settings.limits(), clock));
     return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock);
+  }
+
+  /**
+   * The ledger's spend for budgets, the spend of key budgets ({@code key:<keyId>}) included; it
+   * takes the place of the starter's default, which it asks for every other budget.
+   */
+  @Bean
+  SpendSource keyAwareSpendSource(UsageQueries ledger, ApiKeys keys, GatewaySettings settings) {
+    return new KeySpend(
+        new QuerySpendSource(ledger),
+        ledger,
+        keys::owner,
+        settings.keyBudgetRefresh(),
+        System::nanoTime);
+  }
+
+  @Bean
+  KeyBudgetAlerts keyBudgetAlerts(
+      ObjectProvider<BudgetRepository> budgets,
+      ObjectProvider<BudgetEvaluator> evaluator,
+      GatewaySettings settings) {
+    return new KeyBudgetAlerts(budgets, evaluator, settings.keyBudgetAlertInterval());
   }
 
   @Bean
