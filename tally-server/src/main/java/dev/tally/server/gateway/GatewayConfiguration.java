@@ -62,17 +62,6 @@ class GatewayConfiguration {
           if (u.baseUrl() == null || u.baseUrl().isBlank()) {
             throw new IllegalArgumentException(prefix + ".base-url must be set for type openai");
           }
-          UpstreamKey key = UpstreamKey.NONE;
-          if (u.apiKeyEnv() != null && !u.apiKeyEnv().isBlank()) {
-            key = UpstreamKey.of(environment.getProperty(u.apiKeyEnv().trim()));
-            if (!key.isPresent()) {
-              throw new IllegalArgumentException(
-                  prefix
-                      + ".api-key-env names '"
-                      + u.apiKeyEnv()
-                      + "', which is not set in the environment");
-            }
-          }
           upstreams.add(
               new HttpUpstream(
                   name,
@@ -82,9 +71,24 @@ class GatewayConfiguration {
                   http,
                   json,
                   u.baseUrl(),
-                  key,
+                  key(u, prefix, environment),
                   settings.timeout()));
         }
+        case "anthropic" ->
+            upstreams.add(
+                new AnthropicUpstream(
+                    name,
+                    u.models(),
+                    u.aliases(),
+                    u.fallback(),
+                    http,
+                    json,
+                    u.baseUrl() == null || u.baseUrl().isBlank()
+                        ? AnthropicUpstream.DEFAULT_BASE_URL
+                        : u.baseUrl(),
+                    key(u, prefix, environment),
+                    settings.timeout(),
+                    clock));
         case "echo" -> {
           echoConfigured |= name.equals(Upstreams.ECHO);
           upstreams.add(
@@ -92,7 +96,7 @@ class GatewayConfiguration {
         }
         default ->
             throw new IllegalArgumentException(
-                prefix + ".type must be openai or echo, was '" + u.type() + "'");
+                prefix + ".type must be openai, anthropic or echo, was '" + u.type() + "'");
       }
     }
     if (!echoConfigured && !settings.upstreams().containsKey(Upstreams.ECHO)) {
@@ -108,6 +112,23 @@ class GatewayConfiguration {
               clock));
     }
     return new Upstreams(upstreams);
+  }
+
+  /** The upstream's key from the environment variable it names; none when it names none. */
+  private static UpstreamKey key(
+      GatewaySettings.UpstreamSettings u, String prefix, Environment environment) {
+    if (u.apiKeyEnv() == null || u.apiKeyEnv().isBlank()) {
+      return UpstreamKey.NONE;
+    }
+    UpstreamKey key = UpstreamKey.of(environment.getProperty(u.apiKeyEnv().trim()));
+    if (!key.isPresent()) {
+      throw new IllegalArgumentException(
+          prefix
+              + ".api-key-env names '"
+              + u.apiKeyEnv()
+              + "', which is not set in the environment");
+    }
+    return key;
   }
 
   private static EchoUpstream echo(

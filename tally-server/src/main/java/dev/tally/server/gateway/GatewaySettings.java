@@ -59,10 +59,14 @@ public record GatewaySettings(
   /**
    * One upstream.
    *
-   * @param type {@code openai} (any OpenAI-compatible API) or {@code echo} (the local echo model)
-   * @param baseUrl its base URL, ending {@code /v1} for OpenAI itself; required for {@code openai}
+   * @param type {@code openai} (any OpenAI-compatible API), {@code anthropic} (Anthropic's Messages
+   *     API, translated to and from OpenAI's chat completions) or {@code echo} (the local echo
+   *     model)
+   * @param baseUrl its base URL, ending {@code /v1} for OpenAI itself; required for {@code openai};
+   *     {@code https://api.anthropic.com/v1} by default for {@code anthropic}
    * @param apiKeyEnv the name of the environment variable holding its API key (sent as a bearer
-   *     token); the key itself is never configured in a file, logged, recorded or answered
+   *     token, or as {@code x-api-key} to Anthropic); the key itself is never configured in a file,
+   *     logged, recorded or answered
    * @param models the model names it serves; a name ending {@code *} matches by prefix
    * @param aliases model names clients may use for it, each mapped to one of its models
    * @param fallback the upstream tried once when this one cannot be reached, times out or answers
