@@ -82,6 +82,7 @@ final class GatewayService {
       throws IOException {
     ObjectNode request = parse(body);
     Upstreams.Route route = route(request);
+    route.upstream().accepts("/chat/completions", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
     try (CallReservations.Call reserved = reserve(exchange, route, request)) {
@@ -142,6 +143,7 @@ final class GatewayService {
       throws IOException {
     ObjectNode request = parse(body);
     Upstreams.Route route = route(request);
+    route.upstream().accepts("/embeddings", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
     plain("embeddings", "/embeddings", exchange, route, request, response);
@@ -310,7 +312,8 @@ final class GatewayService {
 
   /**
    * An OpenAI {@code usage} object as disjoint categories, or null without one; the local echo's
-   * counts are its tokenizer's, so {@code ESTIMATED}.
+   * counts are its tokenizer's, so {@code ESTIMATED}. A {@code cache_creation_input_tokens} beside
+   * them (Anthropic's cache writes) is taken out of the input as cache writes.
    */
   static @Nullable TokenUsage usage(JsonNode usage, Upstream upstream) {
     if (!usage.path("prompt_tokens").isNumber()) {
@@ -327,12 +330,22 @@ final class GatewayService {
             completion,
             Math.max(
                 0, usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0)));
-    return TokenUsage.fromInclusive(
-        prompt,
-        cached,
-        completion,
-        reasoning,
-        upstream instanceof EchoUpstream ? UsageSource.ESTIMATED : UsageSource.REPORTED);
+    UsageSource source =
+        upstream instanceof EchoUpstream ? UsageSource.ESTIMATED : UsageSource.REPORTED;
+    // Anthropic's cache writes, kept beside OpenAI's counts (by the Anthropic translation, and by
+    // proxies such as LiteLLM): part of prompt_tokens, priced as cache writes.
+    long cacheWrite =
+        Math.min(prompt - cached, Math.max(0, usage.path("cache_creation_input_tokens").asLong(0)));
+    if (cacheWrite == 0) {
+      return TokenUsage.fromInclusive(prompt, cached, completion, reasoning, source);
+    }
+    return TokenUsage.builder(source)
+        .input(prompt - cached - cacheWrite)
+        .cachedInput(cached)
+        .cacheWrite(cacheWrite)
+        .output(completion - reasoning)
+        .reasoning(reasoning)
+        .build();
   }
 
   private ObjectNode parse(byte[] body) {
