@@ -33,7 +33,10 @@ import java.util.regex.Pattern;
  *
  * <p>{@code java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad
  * <server jar> [key=value...]}: rate (500), seconds (15), rounds (3), warmup (20), concurrency
- * (64), saturation (15), delay (20 ms), port (18089).
+ * (64), saturation (15), delay (20 ms), port (18089), budget (false: with {@code true} the bench
+ * user gets a blocking token budget too large to refuse, so every request passes the budget check:
+ * the ledger's, or with {@code jvm=-Dtally.budgets.reservations.enabled=true} a reservation and its
+ * settle in the ledger's database).
  */
 public final class GatewayLoad {
   private static final String ADMIN_KEY =
@@ -116,6 +119,13 @@ public final class GatewayLoad {
   private void run(String direct, String gateway) throws Exception {
     awaitUp(gateway);
     key = createKey(gateway);
+    if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
+      send(
+          "PUT",
+          gateway + "/api/budgets/bench-day",
+          "{\"subject\":\"bench\",\"measure\":\"TOKENS\",\"limit\":1000000000000,"
+              + "\"window\":\"DAY\",\"action\":\"BLOCK\"}");
+    }
     int rate = Integer.parseInt(args.getOrDefault("rate", "500"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "15"));
     int rounds = Integer.parseInt(args.getOrDefault("rounds", "3"));
@@ -427,11 +437,15 @@ public final class GatewayLoad {
   }
 
   private String post(String url, String body) throws Exception {
+    return send("POST", url, body);
+  }
+
+  private String send(String method, String url, String body) throws Exception {
     return http.send(
             HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", "Bearer " + ADMIN_KEY)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();

@@ -105,6 +105,22 @@ public final class ApiKeys {
     return new CreatedKey(id, userId, key, now, expiresAt);
   }
 
+  /** The user a key belongs to, by the key's public id; empty for an unknown or revoked key. */
+  public Optional<String> owner(String keyId) {
+    return db.sql("SELECT user_id FROM api_keys WHERE id = ?")
+        .param(keyId)
+        .query(String.class)
+        .optional();
+  }
+
+  /** The public ids of a user's keys; empty for an unknown user. */
+  public List<String> ids(String userId) {
+    return db.sql("SELECT id FROM api_keys WHERE user_id = ? ORDER BY id")
+        .param(userId)
+        .query(String.class)
+        .list();
+  }
+
   /** The keys of a user, oldest first. */
   public List<KeyInfo> list(String userId) {
     users.require(userId);

@@ -4,12 +4,15 @@ import dev.tally.core.budget.AlertOutbox;
 import dev.tally.core.budget.Budget;
 import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetRepository;
+import dev.tally.server.auth.ApiKeys;
 import dev.tally.server.auth.Caller;
 import dev.tally.server.budget.BudgetViews.AlertView;
 import dev.tally.server.budget.BudgetViews.BudgetRequest;
 import dev.tally.server.budget.BudgetViews.BudgetView;
 import dev.tally.server.budget.BudgetViews.StatusView;
 import dev.tally.server.web.ApiException;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
@@ -26,22 +29,27 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Budgets (admin): define, read, delete, status; the alert history (admin); and a user's own budget
- * status. Defining a budget evaluates it at once, so a subject already over a new budget is alerted
- * (and, with BLOCK, refused) without waiting for the next request.
+ * status. A budget's subject is a user id, {@code *} for everyone, or {@code key:<keyId>} for one
+ * API key's gateway use (enforced by the gateway). Defining a budget evaluates it at once, so a
+ * subject already over a new budget is alerted (and, with BLOCK, refused) without waiting for the
+ * next request.
  */
 @RestController
 class BudgetController {
   private final ObjectProvider<BudgetRepository> budgetRepository;
   private final ObjectProvider<BudgetEvaluator> budgetEvaluator;
   private final ObjectProvider<AlertOutbox> alertOutbox;
+  private final ApiKeys keys;
 
   BudgetController(
       ObjectProvider<BudgetRepository> budgets,
       ObjectProvider<BudgetEvaluator> evaluator,
-      ObjectProvider<AlertOutbox> outbox) {
+      ObjectProvider<AlertOutbox> outbox,
+      ApiKeys keys) {
     this.budgetRepository = budgets;
     this.budgetEvaluator = evaluator;
     this.alertOutbox = outbox;
+    this.keys = keys;
   }
 
   @PutMapping("/api/budgets/{id}")
@@ -51,6 +59,11 @@ class BudgetController {
       @RequestBody BudgetRequest request) {
     caller.requireAdmin();
     Budget budget = BudgetViews.toBudget(id, request);
+    if (budget.subject().startsWith(BudgetViews.KEY_PREFIX)
+        && keys.owner(budget.subject().substring(BudgetViews.KEY_PREFIX.length())).isEmpty()) {
+      throw ApiException.badRequest(
+          "subject '" + budget.subject() + "' names no API key: use key:<id of a current key>");
+    }
     budgets().put(budget);
     evaluator().evaluate(Set.of(budget.subject()));
     return BudgetViews.view(budget);
@@ -97,7 +110,17 @@ class BudgetController {
   @GetMapping("/api/usage/me/budgets")
   List<StatusView> mine(@RequestAttribute(Caller.ATTRIBUTE) Caller caller) {
     caller.requireUser();
-    return evaluator().statusesFor(caller.subject()).stream().map(BudgetViews::status).toList();
+    List<StatusView> statuses = new ArrayList<>();
+    evaluator().statusesFor(caller.subject()).forEach(s -> statuses.add(BudgetViews.status(s)));
+    // and the budgets of the caller's own keys (the budgets for everyone are listed once, above)
+    Set<String> mine = new HashSet<>();
+    keys.ids(caller.subject()).forEach(id -> mine.add(BudgetViews.KEY_PREFIX + id));
+    for (Budget budget : budgets().all()) {
+      if (mine.contains(budget.subject())) {
+        statuses.add(BudgetViews.status(evaluator().status(budget)));
+      }
+    }
+    return statuses;
   }
 
   private BudgetRepository budgets() {

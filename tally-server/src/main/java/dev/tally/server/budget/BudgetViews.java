@@ -14,6 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /** JSON shapes of the budget API, and the mapping from a request body to a {@link Budget}. */
 final class BudgetViews {
+  /** The subject prefix of a budget for one API key: {@code key:key_0123456789abcdef}. */
+  static final String KEY_PREFIX = "key:";
+
   private BudgetViews() {}
 
   /** The body of {@code PUT /api/budgets/{id}}. */
@@ -76,7 +79,8 @@ final class BudgetViews {
 
   static Budget toBudget(String id, BudgetRequest r) {
     if (r.subject() == null || r.subject().isBlank()) {
-      throw ApiException.badRequest("subject is required: a user id, or \"*\" for everyone");
+      throw ApiException.badRequest(
+          "subject is required: a user id, \"*\" for everyone, or \"key:<keyId>\" for an API key");
     }
     if (r.limit() == null) {
       throw ApiException.badRequest("limit is required");

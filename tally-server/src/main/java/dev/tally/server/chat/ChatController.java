@@ -3,8 +3,16 @@ package dev.tally.server.chat;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.Caller;
+import dev.tally.server.budget.CallReservations;
+import dev.tally.server.model.ChatMessage;
+import dev.tally.server.model.ChatModel;
+import dev.tally.server.model.TokenCounter;
 import dev.tally.server.web.ApiException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -29,6 +37,9 @@ class ChatController {
   private final SummaryService summaries;
   private final SessionStore sessions;
   private final PriceCatalog prices;
+  private final CallReservations reservations;
+  private final ChatModel model;
+  private final TokenCounter tokens;
   private final long maxMessageBytes;
   private final boolean anonymousChat;
 
@@ -38,12 +49,18 @@ class ChatController {
       SummaryService summaries,
       SessionStore sessions,
       PriceCatalog prices,
+      CallReservations reservations,
+      ChatModel model,
+      TokenCounter tokens,
       ServerSettings settings) {
     this.chat = chat;
     this.streams = streams;
     this.summaries = summaries;
     this.sessions = sessions;
     this.prices = prices;
+    this.reservations = reservations;
+    this.model = model;
+    this.tokens = tokens;
     this.maxMessageBytes = settings.chat().maxMessageSize().toBytes();
     this.anonymousChat = settings.anonymousChatEnabled();
   }
@@ -82,7 +99,7 @@ class ChatController {
       if (Boolean.TRUE.equals(request.stream())) {
         return streams.stream(caller, sessionId, fresh, message);
       }
-      reply = chat.chat(caller, sessionId, message);
+      reply = reservedChat(caller, sessionId, message);
     } catch (RuntimeException e) {
       if (fresh) {
         try {
@@ -104,7 +121,7 @@ class ChatController {
   SummaryResponse summary(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller, @PathVariable String id) {
     allowed(caller);
-    SummaryService.Summary s = summaries.summarize(caller, validSession(id));
+    SummaryService.Summary s = reservedSummary(caller, validSession(id));
     return new SummaryResponse(
         s.text(),
         s.sessionId(),
@@ -118,6 +135,55 @@ class ChatController {
   void delete(@RequestAttribute(Caller.ATTRIBUTE) Caller caller, @PathVariable String id) {
     allowed(caller);
     sessions.delete(validSession(id), caller.subject());
+  }
+
+  /** A plain chat, its estimate reserved before the model is called when reservations are on. */
+  private ChatReply reservedChat(Caller caller, String sessionId, String message) {
+    if (!reservations.enabled()) {
+      return chat.chat(caller, sessionId, message);
+    }
+    sessions.requireOwner(sessionId, caller.subject());
+    try (CallReservations.Call call =
+        reserve(caller, () -> prompt(sessions.history(sessionId), message))) {
+      call.dispatched();
+      ChatReply reply = chat.chat(caller, sessionId, message);
+      call.settle(reply.model(), reply.usage());
+      return reply;
+    }
+  }
+
+  private SummaryService.Summary reservedSummary(Caller caller, String sessionId) {
+    if (!reservations.enabled()) {
+      return summaries.summarize(caller, sessionId);
+    }
+    sessions.requireOwner(sessionId, caller.subject());
+    List<ChatMessage> history = sessions.history(sessionId);
+    if (history.isEmpty()) {
+      return summaries.summarize(caller, sessionId); // refused (409) before any model call
+    }
+    try (CallReservations.Call call =
+        reserve(caller, () -> prompt(history, ChatModel.SUMMARY_INSTRUCTION))) {
+      call.dispatched();
+      SummaryService.Summary s = summaries.summarize(caller, sessionId);
+      call.settle(s.model(), s.usage());
+      return s;
+    }
+  }
+
+  private CallReservations.Call reserve(
+      Caller caller, java.util.function.Supplier<List<ChatMessage>> prompt) {
+    return reservations.reserve(
+        UUID.randomUUID().toString(),
+        caller.subject(),
+        model.name(),
+        () -> tokens.countPrompt(prompt.get()),
+        OptionalLong.empty());
+  }
+
+  private static List<ChatMessage> prompt(List<ChatMessage> history, String message) {
+    List<ChatMessage> prompt = new ArrayList<>(history);
+    prompt.add(ChatMessage.user(message));
+    return prompt;
   }
 
   private void allowed(Caller caller) {

@@ -7,6 +7,7 @@ import dev.tally.core.event.TokenUsage;
 import dev.tally.core.event.UsageContext;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
+import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.ChatMessage;
 import dev.tally.server.model.ChatModel;
 import dev.tally.server.model.ChatModelException;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -62,6 +65,11 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * that reaches it ends with an {@code error} event naming the budget. A stream therefore overshoots
  * by at most the output of {@value #DEFAULT_BUDGET_CHECK_DELTAS} deltas, on top of the bound of
  * {@link dev.tally.core.budget.BudgetGuard} for requests running at the same time.
+ *
+ * <p>With fleet-wide reservations on ({@link CallReservations}), the stream's estimate (prompt plus
+ * the default output cap) is reserved on the request thread before it starts (429 or 503 as a plain
+ * answer, no stream), and settled with the stream's recorded tokens when it ends: completed,
+ * failed, or cancelled with what it used; released when the model was never called.
  */
 @Service
 public class ChatStreamService implements DisposableBean {
@@ -85,6 +93,7 @@ public class ChatStreamService implements DisposableBean {
   private final TokenCounter tokens;
   private final PriceCatalog prices;
   private final ObjectProvider<BudgetEvaluator> budgets;
+  private final CallReservations reservations;
   private final Clock clock;
   private final ThreadPoolExecutor executor;
 
@@ -95,6 +104,7 @@ public class ChatStreamService implements DisposableBean {
       TokenCounter tokens,
       PriceCatalog prices,
       ObjectProvider<BudgetEvaluator> budgets,
+      CallReservations reservations,
       Clock clock) {
     this.model = model;
     this.sessions = sessions;
@@ -102,6 +112,7 @@ public class ChatStreamService implements DisposableBean {
     this.tokens = tokens;
     this.prices = prices;
     this.budgets = budgets;
+    this.reservations = reservations;
     this.clock = clock;
     AtomicInteger threads = new AtomicInteger();
     this.executor =
@@ -131,14 +142,22 @@ public class ChatStreamService implements DisposableBean {
     sessions.requireOwner(sessionId, caller.subject());
     List<ChatMessage> prompt = new ArrayList<>(sessions.history(sessionId));
     prompt.add(ChatMessage.user(message));
+    CallReservations.Call call =
+        reservations.reserve(
+            UUID.randomUUID().toString(),
+            caller.subject(),
+            model.name(),
+            () -> tokens.countPrompt(prompt),
+            OptionalLong.empty());
     SseEmitter emitter = new SseEmitter(DEFAULT_STREAM_TIMEOUT_MS);
     AtomicBoolean gone = new AtomicBoolean();
     emitter.onError(e -> gone.set(true));
     emitter.onTimeout(() -> gone.set(true));
-    Run run = new Run(caller, sessionId, fresh, message, prompt, emitter, gone);
+    Run run = new Run(caller, sessionId, fresh, message, prompt, emitter, gone, call);
     try {
       executor.execute(run);
     } catch (RejectedExecutionException e) {
+      call.close(); // never reached the model: released
       throw new ApiException(
           HttpStatus.SERVICE_UNAVAILABLE, "too many streamed chats at once; try again shortly");
     }
@@ -167,6 +186,7 @@ public class ChatStreamService implements DisposableBean {
     private final List<ChatMessage> prompt;
     private final SseEmitter emitter;
     private final AtomicBoolean gone;
+    private final CallReservations.Call call;
     private final StringBuilder delivered = new StringBuilder();
 
     Run(
@@ -176,7 +196,8 @@ public class ChatStreamService implements DisposableBean {
         String message,
         List<ChatMessage> prompt,
         SseEmitter emitter,
-        AtomicBoolean gone) {
+        AtomicBoolean gone,
+        CallReservations.Call call) {
       this.caller = caller;
       this.sessionId = sessionId;
       this.fresh = fresh;
@@ -184,10 +205,19 @@ public class ChatStreamService implements DisposableBean {
       this.prompt = prompt;
       this.emitter = emitter;
       this.gone = gone;
+      this.call = call;
     }
 
     @Override
     public void run() {
+      try {
+        answer();
+      } finally {
+        call.close(); // a no-op when the usage stream settled it
+      }
+    }
+
+    private void answer() {
       Instant startedAt = clock.instant();
       UsageContext context =
           UsageContext.of(caller.subject())
@@ -195,13 +225,14 @@ public class ChatStreamService implements DisposableBean {
               .withSessionId(sessionId)
               .withModel(model.name())
               .withProvider(model.provider());
-      try (UsageStream usage = tracker.startStream("chat", context)) {
+      try (UsageStream usage = call.watch(tracker.startStream("chat", context))) {
         usage.promptTokens(tokens.countPrompt(prompt));
         StreamBudget budget =
             StreamBudget.start(budgets.getIfAvailable(), caller.subject(), prices, clock);
         AtomicInteger deltas = new AtomicInteger();
         String[] answeredBy = {model.name()};
         try {
+          call.dispatched();
           answeredBy[0] =
               model.stream(
                   prompt,

@@ -15,14 +15,15 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 
 /**
- * The checks before an upstream is called: the caller's blocking budgets, then the rate limits of
- * the key and the user. A refusal is a 429 with {@code Retry-After}; every answer carries the
- * {@code x-ratelimit-*} headers as OpenAI sends them (for the tighter of the key's and the user's
- * limits) when a limit is configured.
+ * The checks before an upstream is called: the caller's blocking budgets, the key's ({@link
+ * KeyBudgets}), then the rate limits of the key and the user. A refusal is a 429 with {@code
+ * Retry-After}; every answer carries the {@code x-ratelimit-*} headers as OpenAI sends them (for
+ * the tighter of the key's and the user's limits) when a limit is configured.
  */
 final class Admission {
   private final ObjectProvider<BudgetGuard> budgets;
   private final RateLimits limits;
+  private final KeyBudgets keyBudgets;
 
   /**
    * The guard, looked up once: a bean lookup by type per request cost about a tenth of the
@@ -30,8 +31,9 @@ final class Admission {
    */
   private volatile @Nullable Optional<BudgetGuard> guard;
 
-  Admission(ObjectProvider<BudgetGuard> budgets, RateLimits limits) {
+  Admission(ObjectProvider<BudgetGuard> budgets, KeyBudgets keyBudgets, RateLimits limits) {
     this.budgets = budgets;
+    this.keyBudgets = keyBudgets;
     this.limits = limits;
   }
 
@@ -55,24 +57,12 @@ final class Admission {
     if (guard != null) {
       BudgetGuard.Refusal refusal = guard.check(caller.subject()).orElse(null);
       if (refusal != null) {
-        throw new GatewayException(
-            HttpStatus.TOO_MANY_REQUESTS,
-            "You exceeded your budget '"
-                + refusal.status().budget().id()
-                + "': "
-                + refusal.status().spent().toPlainString()
-                + " of "
-                + refusal.status().budget().limit().toPlainString()
-                + (refusal.status().budget().currency() == null
-                    ? " tokens"
-                    : " " + refusal.status().budget().currency())
-                + " used until "
-                + refusal.status().window().end()
-                + ".",
-            "insufficient_quota",
-            "insufficient_quota",
-            Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds())));
+        throw overBudget(refusal, "You exceeded your budget '");
       }
+    }
+    BudgetGuard.Refusal keyRefusal = keyBudgets.check(exchange.keyId()).orElse(null);
+    if (keyRefusal != null) {
+      throw overBudget(keyRefusal, "Your API key exceeded its budget '");
     }
     RateLimits.Admission admission = limits.admit(caller.subject(), exchange.keyId());
     Map<String, String> headers = headers(admission);
@@ -99,6 +89,30 @@ final class Admission {
           "rate_limit_exceeded",
           headers);
     }
+  }
+
+  /**
+   * A 429 over a budget, {@code insufficient_quota} as OpenAI answers a used-up quota (the SDKs
+   * raise their rate-limit error), with {@code Retry-After} until the window resets.
+   */
+  static GatewayException overBudget(BudgetGuard.Refusal refusal, String lead) {
+    return new GatewayException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        lead
+            + refusal.status().budget().id()
+            + "': "
+            + refusal.status().spent().toPlainString()
+            + " of "
+            + refusal.status().budget().limit().toPlainString()
+            + (refusal.status().budget().currency() == null
+                ? " tokens"
+                : " " + refusal.status().budget().currency())
+            + " used until "
+            + refusal.status().window().end()
+            + ".",
+        "insufficient_quota",
+        "insufficient_quota",
+        Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds())));
   }
 
   /** Takes an answer's tokens from the rate limits. */

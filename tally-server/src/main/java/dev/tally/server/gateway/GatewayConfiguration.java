@@ -1,11 +1,17 @@
 package dev.tally.server.gateway;
 
 import dev.tally.core.UsageTracker;
+import dev.tally.core.budget.BudgetEvaluator;
 import dev.tally.core.budget.BudgetGuard;
+import dev.tally.core.budget.BudgetRepository;
+import dev.tally.core.budget.QuerySpendSource;
+import dev.tally.core.budget.SpendSource;
 import dev.tally.core.pricing.PriceCatalog;
+import dev.tally.core.query.UsageQueries;
 import dev.tally.jdbc.JdbcUsageStore;
 import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.ApiKeys;
+import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.TokenCounter;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -57,17 +63,6 @@ class GatewayConfiguration {
           if (u.baseUrl() == null || u.baseUrl().isBlank()) {
             throw new IllegalArgumentException(prefix + ".base-url must be set for type openai");
           }
-          UpstreamKey key = UpstreamKey.NONE;
-          if (u.apiKeyEnv() != null && !u.apiKeyEnv().isBlank()) {
-            key = UpstreamKey.of(environment.getProperty(u.apiKeyEnv().trim()));
-            if (!key.isPresent()) {
-              throw new IllegalArgumentException(
-                  prefix
-                      + ".api-key-env names '"
-                      + u.apiKeyEnv()
-                      + "', which is not set in the environment");
-            }
-          }
           upstreams.add(
               new HttpUpstream(
                   name,
@@ -77,9 +72,24 @@ class GatewayConfiguration {
                   http,
                   json,
                   u.baseUrl(),
-                  key,
+                  key(u, prefix, environment),
                   settings.timeout()));
         }
+        case "anthropic" ->
+            upstreams.add(
+                new AnthropicUpstream(
+                    name,
+                    u.models(),
+                    u.aliases(),
+                    u.fallback(),
+                    http,
+                    json,
+                    u.baseUrl() == null || u.baseUrl().isBlank()
+                        ? AnthropicUpstream.DEFAULT_BASE_URL
+                        : u.baseUrl(),
+                    key(u, prefix, environment),
+                    settings.timeout(),
+                    clock));
         case "echo" -> {
           echoConfigured |= name.equals(Upstreams.ECHO);
           upstreams.add(
@@ -87,7 +97,7 @@ class GatewayConfiguration {
         }
         default ->
             throw new IllegalArgumentException(
-                prefix + ".type must be openai or echo, was '" + u.type() + "'");
+                prefix + ".type must be openai, anthropic or echo, was '" + u.type() + "'");
       }
     }
     if (!echoConfigured && !settings.upstreams().containsKey(Upstreams.ECHO)) {
@@ -103,6 +113,23 @@ class GatewayConfiguration {
               clock));
     }
     return new Upstreams(upstreams);
+  }
+
+  /** The upstream's key from the environment variable it names; none when it names none. */
+  private static UpstreamKey key(
+      GatewaySettings.UpstreamSettings u, String prefix, Environment environment) {
+    if (u.apiKeyEnv() == null || u.apiKeyEnv().isBlank()) {
+      return UpstreamKey.NONE;
+    }
+    UpstreamKey key = UpstreamKey.of(environment.getProperty(u.apiKeyEnv().trim()));
+    if (!key.isPresent()) {
+      throw new IllegalArgumentException(
+          prefix
+              + ".api-key-env names '"
+              + u.apiKeyEnv()
+              + "', which is not set in the environment");
+    }
+    return key;
   }
 
   private static EchoUpstream echo(
@@ -146,13 +173,53 @@ class GatewayConfiguration {
       Upstreams upstreams,
       GatewaySettings settings,
       ObjectProvider<BudgetGuard> budgets,
+      ObjectProvider<BudgetRepository> budgetRepository,
+      ObjectProvider<BudgetEvaluator> budgetEvaluator,
       UsageTracker tracker,
       PriceCatalog prices,
       JsonMapper json,
       TokenCounter tokens,
+      CallReservations reservations,
       Clock clock) {
-    Admission admission = new Admission(budgets, new RateLimits(settings.limits(), clock));
-    return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock);
+    Admission admission =
+        new Admission(
+            reservations.enabled() ? noGuard() : budgets,
+            new KeyBudgets(budgetRepository, budgetEvaluator, clock),
+            new RateLimits(settings.limits(), clock));
+    return new GatewayService(upstreams, admission, tracker, prices, json, tokens, clock)
+        .reserving(reservations);
+  }
+
+  /** With fleet-wide reservations, the reservation is the budget check, not the ledger's guard. */
+  private static ObjectProvider<BudgetGuard> noGuard() {
+    return new ObjectProvider<>() {
+      @Override
+      public @org.jspecify.annotations.Nullable BudgetGuard getIfAvailable() {
+        return null;
+      }
+    };
+  }
+
+  /**
+   * The ledger's spend for budgets, the spend of key budgets ({@code key:<keyId>}) included; it
+   * takes the place of the starter's default, which it asks for every other budget.
+   */
+  @Bean
+  SpendSource keyAwareSpendSource(UsageQueries ledger, ApiKeys keys, GatewaySettings settings) {
+    return new KeySpend(
+        new QuerySpendSource(ledger),
+        ledger,
+        keys::owner,
+        settings.keyBudgetRefresh(),
+        System::nanoTime);
+  }
+
+  @Bean
+  KeyBudgetAlerts keyBudgetAlerts(
+      ObjectProvider<BudgetRepository> budgets,
+      ObjectProvider<BudgetEvaluator> evaluator,
+      GatewaySettings settings) {
+    return new KeyBudgetAlerts(budgets, evaluator, settings.keyBudgetAlertInterval());
   }
 
   @Bean

@@ -1,6 +1,7 @@
 package dev.tally.server.gateway;
 
 import dev.tally.server.auth.Caller;
+import dev.tally.server.budget.CallReservations;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +22,7 @@ final class GatewayExchange {
   private @Nullable String keyId;
   private long upstreamNanos;
   private long upstreamStartedNanos;
+  private CallReservations.Call reservation = CallReservations.Call.NONE;
 
   GatewayExchange(String requestId, long startedNanos) {
     this.requestId = requestId;
@@ -48,6 +50,15 @@ final class GatewayExchange {
       throw new IllegalStateException("not authenticated");
     }
     return keyId;
+  }
+
+  /** The request's reserved budget estimate (fleet-wide budgets); none until reserved. */
+  void reserved(CallReservations.Call call) {
+    this.reservation = call;
+  }
+
+  CallReservations.Call reservation() {
+    return reservation;
   }
 
   /** The gateway starts waiting on an upstream. */

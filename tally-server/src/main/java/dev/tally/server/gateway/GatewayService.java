@@ -9,6 +9,9 @@ import dev.tally.core.event.UsageContext;
 import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
+import dev.tally.server.budget.BudgetExceededException;
+import dev.tally.server.budget.BudgetUnavailableException;
+import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.TokenCounter;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -16,6 +19,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -45,6 +50,8 @@ final class GatewayService {
   private final JsonMapper json;
   private final Clock clock;
   private final StreamRelay relay;
+  private final TokenCounter tokens;
+  private CallReservations reservations = CallReservations.off();
 
   GatewayService(
       Upstreams upstreams,
@@ -61,6 +68,13 @@ final class GatewayService {
     this.json = json;
     this.clock = clock;
     this.relay = new StreamRelay(this, json, tokens);
+    this.tokens = tokens;
+  }
+
+  /** Fleet-wide budgets: chat completions reserve their estimate first (see {@link #reserve}). */
+  GatewayService reserving(CallReservations reservations) {
+    this.reservations = reservations;
+    return this;
   }
 
   /** {@code POST /v1/chat/completions}, plain or streamed. */
@@ -68,12 +82,59 @@ final class GatewayService {
       throws IOException {
     ObjectNode request = parse(body);
     Upstreams.Route route = route(request);
+    route.upstream().accepts("/chat/completions", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
-    if (request.path("stream").asBoolean(false)) {
-      relay.stream(exchange, route, request, response);
-    } else {
-      plain("chat", "/chat/completions", exchange, route, request, response);
+    try (CallReservations.Call reserved = reserve(exchange, route, request)) {
+      if (request.path("stream").asBoolean(false)) {
+        relay.stream(exchange, route, request, response);
+      } else {
+        plain("chat", "/chat/completions", exchange, route, request, response);
+      }
+    }
+  }
+
+  /**
+   * Reserves a chat completion's estimate (its prompt counted plus {@code max_completion_tokens} or
+   * {@code max_tokens}, else the configured default) before the upstream is called; the request's
+   * usage stream ({@link #start}) settles it. Refused: 429 {@code insufficient_quota} naming the
+   * budget, with {@code Retry-After}; store down and fail closed: 503.
+   */
+  private CallReservations.Call reserve(
+      GatewayExchange exchange, Upstreams.Route route, ObjectNode request) {
+    if (!reservations.enabled()) {
+      return CallReservations.Call.NONE;
+    }
+    JsonNode max =
+        request.path("max_completion_tokens").isNumber()
+            ? request.path("max_completion_tokens")
+            : request.path("max_tokens");
+    OptionalLong output =
+        max.isNumber() && max.asLong() >= 0 ? OptionalLong.of(max.asLong()) : OptionalLong.empty();
+    try {
+      CallReservations.Call call =
+          reservations.reserve(
+              exchange.requestId(),
+              exchange.caller().subject(),
+              route.model(),
+              () -> tokens.countPrompt(Messages.of(request)),
+              output);
+      exchange.reserved(call);
+      return call;
+    } catch (BudgetExceededException e) {
+      throw new GatewayException(
+          HttpStatus.TOO_MANY_REQUESTS,
+          "You exceeded your budget: " + e.getMessage() + ".",
+          "insufficient_quota",
+          "insufficient_quota",
+          Map.of("Retry-After", Long.toString(e.refusal().retryAfterSeconds())));
+    } catch (BudgetUnavailableException e) {
+      throw new GatewayException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          e.getMessage(),
+          "server_error",
+          "budget_store_unavailable",
+          Map.of("Retry-After", "1"));
     }
   }
 
@@ -82,6 +143,7 @@ final class GatewayService {
       throws IOException {
     ObjectNode request = parse(body);
     Upstreams.Route route = route(request);
+    route.upstream().accepts("/embeddings", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
     plain("embeddings", "/embeddings", exchange, route, request, response);
@@ -227,7 +289,14 @@ final class GatewayService {
             .withProvider(route.upstream().name())
             .withAttribute(KEY_ATTRIBUTE, exchange.keyId())
             .withAttribute(REQUEST_ATTRIBUTE, exchange.requestId());
-    return tracker.startStream(operation, context);
+    return dispatched(exchange, tracker.startStream(operation, context));
+  }
+
+  /** The upstream is called next: a reserved call now settles (rather than releases) at its end. */
+  private static UsageStream dispatched(GatewayExchange exchange, UsageStream usage) {
+    CallReservations.Call call = exchange.reservation();
+    call.dispatched();
+    return call.watch(usage);
   }
 
   Admission admission() {
@@ -243,7 +312,8 @@ final class GatewayService {
 
   /**
    * An OpenAI {@code usage} object as disjoint categories, or null without one; the local echo's
-   * counts are its tokenizer's, so {@code ESTIMATED}.
+   * counts are its tokenizer's, so {@code ESTIMATED}. A {@code cache_creation_input_tokens} beside
+   * them (Anthropic's cache writes) is taken out of the input as cache writes.
    */
   static @Nullable TokenUsage usage(JsonNode usage, Upstream upstream) {
     if (!usage.path("prompt_tokens").isNumber()) {
@@ -260,12 +330,22 @@ final class GatewayService {
             completion,
             Math.max(
                 0, usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0)));
-    return TokenUsage.fromInclusive(
-        prompt,
-        cached,
-        completion,
-        reasoning,
-        upstream instanceof EchoUpstream ? UsageSource.ESTIMATED : UsageSource.REPORTED);
+    UsageSource source =
+        upstream instanceof EchoUpstream ? UsageSource.ESTIMATED : UsageSource.REPORTED;
+    // Anthropic's cache writes, kept beside OpenAI's counts (by the Anthropic translation, and by
+    // proxies such as LiteLLM): part of prompt_tokens, priced as cache writes.
+    long cacheWrite =
+        Math.min(prompt - cached, Math.max(0, usage.path("cache_creation_input_tokens").asLong(0)));
+    if (cacheWrite == 0) {
+      return TokenUsage.fromInclusive(prompt, cached, completion, reasoning, source);
+    }
+    return TokenUsage.builder(source)
+        .input(prompt - cached - cacheWrite)
+        .cachedInput(cached)
+        .cacheWrite(cacheWrite)
+        .output(completion - reasoning)
+        .reasoning(reasoning)
+        .build();
   }
 
   private ObjectNode parse(byte[] body) {

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     a 504, or a fallback
  * @param connectTimeout longest wait to connect to an upstream
  * @param limits requests and tokens per minute, per key and per user
+ * @param keyBudgetRefresh longest time a key budget's spend, read from the ledger's raw events, is
+ *     served from memory ({@code 0s}: read on every request)
+ * @param keyBudgetAlertInterval how often the alert thresholds of key budgets are evaluated
  */
 @ConfigurationProperties("tally.server.gateway")
 public record GatewaySettings(
@@ -24,10 +27,14 @@ public record GatewaySettings(
     @DefaultValue Map<String, UpstreamSettings> upstreams,
     @DefaultValue(DEFAULT_TIMEOUT) Duration timeout,
     @DefaultValue(DEFAULT_CONNECT_TIMEOUT) Duration connectTimeout,
-    @DefaultValue Limits limits) {
+    @DefaultValue Limits limits,
+    @DefaultValue(DEFAULT_KEY_BUDGET_REFRESH) Duration keyBudgetRefresh,
+    @DefaultValue(DEFAULT_KEY_BUDGET_ALERT_INTERVAL) Duration keyBudgetAlertInterval) {
 
   public static final String DEFAULT_TIMEOUT = "60s";
   public static final String DEFAULT_CONNECT_TIMEOUT = "10s";
+  public static final String DEFAULT_KEY_BUDGET_REFRESH = "1s";
+  public static final String DEFAULT_KEY_BUDGET_ALERT_INTERVAL = "10s";
 
   public GatewaySettings {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -38,15 +45,28 @@ public record GatewaySettings(
       throw new IllegalArgumentException(
           "tally.server.gateway.connect-timeout must be > 0, was " + connectTimeout);
     }
+    if (keyBudgetRefresh.isNegative()) {
+      throw new IllegalArgumentException(
+          "tally.server.gateway.key-budget-refresh must be >= 0, was " + keyBudgetRefresh);
+    }
+    if (keyBudgetAlertInterval.isNegative() || keyBudgetAlertInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "tally.server.gateway.key-budget-alert-interval must be > 0, was "
+              + keyBudgetAlertInterval);
+    }
   }
 
   /**
    * One upstream.
    *
-   * @param type {@code openai} (any OpenAI-compatible API) or {@code echo} (the local echo model)
-   * @param baseUrl its base URL, ending {@code /v1} for OpenAI itself; required for {@code openai}
+   * @param type {@code openai} (any OpenAI-compatible API), {@code anthropic} (Anthropic's Messages
+   *     API, translated to and from OpenAI's chat completions) or {@code echo} (the local echo
+   *     model)
+   * @param baseUrl its base URL, ending {@code /v1} for OpenAI itself; required for {@code openai};
+   *     {@code https://api.anthropic.com/v1} by default for {@code anthropic}
    * @param apiKeyEnv the name of the environment variable holding its API key (sent as a bearer
-   *     token); the key itself is never configured in a file, logged, recorded or answered
+   *     token, or as {@code x-api-key} to Anthropic); the key itself is never configured in a file,
+   *     logged, recorded or answered
    * @param models the model names it serves; a name ending {@code *} matches by prefix
    * @param aliases model names clients may use for it, each mapped to one of its models
    * @param fallback the upstream tried once when this one cannot be reached, times out or answers

@@ -85,8 +85,9 @@ final class GatewayUsage {
     }
   }
 
-  /** The view of a range, for one subject or (null) everyone. */
-  Map<String, Object> view(Instant from, Instant to, @Nullable String subject) {
+  /** The view of a range, for one subject or (null) everyone, one key or (null) every key. */
+  Map<String, Object> view(
+      Instant from, Instant to, @Nullable String subject, @Nullable String keyId) {
     Map<List<String>, Sums> byModel = new TreeMap<>(GatewayUsage::compare);
     Map<List<String>, Sums> byKey = new TreeMap<>(GatewayUsage::compare);
     int read = 0;
@@ -105,8 +106,8 @@ final class GatewayUsage {
         EventPage page = store.events(query.build());
         for (UsageEvent e : page.events()) {
           String key = e.attributes().get(GatewayService.KEY_ATTRIBUTE);
-          if (key == null) {
-            continue; // a chat of /api/chat, not of the gateway
+          if (key == null || keyId != null && !keyId.equals(key)) {
+            continue; // a chat of /api/chat, not of the gateway; or another key's
           }
           String upstream =
               e.attributes().getOrDefault(Attempt.UPSTREAM, String.valueOf(e.provider()));

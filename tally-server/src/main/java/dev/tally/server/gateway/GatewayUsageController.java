@@ -16,8 +16,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The gateway view of the usage API: per model and upstream, and per key, over {@code from} and
- * {@code to} (instants; the last 24 hours by default). A user reads their own ({@code
- * /api/usage/me/gateway}), the admin anyone's or everyone's ({@code /api/usage/gateway}).
+ * {@code to} (instants; the last 24 hours by default), of every key or of one ({@code keyId}). A
+ * user reads their own ({@code /api/usage/me/gateway}), the admin anyone's or everyone's ({@code
+ * /api/usage/gateway}).
  */
 @RestController
 @RequestMapping("/api/usage")
@@ -34,10 +35,12 @@ class GatewayUsageController {
   Map<String, Object> mine(
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
       @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to) {
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String keyId) {
     caller.requireUser();
     Instant end = instant("to", to, clock.instant());
-    return usage.view(instant("from", from, end.minus(Duration.ofDays(1))), end, caller.subject());
+    return usage.view(
+        instant("from", from, end.minus(Duration.ofDays(1))), end, caller.subject(), keyId);
   }
 
   @GetMapping("/gateway")
@@ -45,10 +48,11 @@ class GatewayUsageController {
       @RequestAttribute(Caller.ATTRIBUTE) Caller caller,
       @RequestParam(required = false) @Nullable String subject,
       @RequestParam(required = false) @Nullable String from,
-      @RequestParam(required = false) @Nullable String to) {
+      @RequestParam(required = false) @Nullable String to,
+      @RequestParam(required = false) @Nullable String keyId) {
     caller.requireAdmin();
     Instant end = instant("to", to, clock.instant());
-    return usage.view(instant("from", from, end.minus(Duration.ofDays(1))), end, subject);
+    return usage.view(instant("from", from, end.minus(Duration.ofDays(1))), end, subject, keyId);
   }
 
   private static Instant instant(String name, @Nullable String value, Instant otherwise) {

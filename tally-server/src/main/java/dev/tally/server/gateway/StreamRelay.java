@@ -9,6 +9,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -106,12 +107,19 @@ final class StreamRelay {
     }
     Client client = new Client(out);
     boolean skipping = false;
+    TokenUsage exact = null;
     String line;
     try {
       while ((line = answer.nextLine()) != null) {
-        boolean usageChunk = isUsageChunk(line);
-        if (!(local && usageChunk)) {
+        JsonNode usageChunk = usageChunk(line);
+        if (!(local && usageChunk != null)) {
           adapter.line(line);
+          if (usageChunk != null) {
+            exact = cacheWrites(usageChunk, upstream);
+          } else if (exact != null && line.isEmpty()) {
+            usage.usage(exact); // after the adapter dispatched the usage chunk's event
+            exact = null;
+          }
         }
         if (line.isEmpty()) {
           if (skipping) {
@@ -119,7 +127,7 @@ final class StreamRelay {
           } else {
             client.endEvent();
           }
-        } else if (usageChunk && !clientWantsUsage) {
+        } else if (usageChunk != null && !clientWantsUsage) {
           skipping = true;
         } else {
           client.line(line);
@@ -129,6 +137,9 @@ final class StreamRelay {
         }
       }
       adapter.end();
+      if (exact != null) {
+        usage.usage(exact);
+      }
       client.endEvent();
     } catch (ClientGone e) {
       answer.close();
@@ -159,20 +170,36 @@ final class StreamRelay {
     service.admission().used(exchange, tokens.total());
   }
 
-  /** Whether an SSE line is OpenAI's usage chunk: data with a usage object and no choices. */
-  private boolean isUsageChunk(String line) {
+  /**
+   * An SSE line's chunk when it is OpenAI's usage chunk (a usage object, no choices), else null.
+   */
+  private @Nullable JsonNode usageChunk(String line) {
     if (!line.startsWith("data:") || !line.contains("\"usage\"")) {
-      return false;
+      return null;
     }
     JsonNode chunk;
     try {
       chunk = json.readTree(line.substring(5));
     } catch (JacksonException e) {
-      return false;
+      return null;
     }
     return chunk != null
-        && chunk.path("usage").isObject()
-        && (chunk.path("choices").isMissingNode() || chunk.path("choices").isEmpty());
+            && chunk.path("usage").isObject()
+            && (chunk.path("choices").isMissingNode() || chunk.path("choices").isEmpty())
+        ? chunk
+        : null;
+  }
+
+  /**
+   * The usage with the cache writes the OpenAI adapter does not know (Anthropic's, see {@link
+   * GatewayService#usage}), to give the stream again once the adapter has read the chunk (the
+   * provider's final usage replaces the adapter's); null when there are none.
+   */
+  private static @Nullable TokenUsage cacheWrites(JsonNode chunk, Upstream upstream) {
+    if (chunk.path("usage").path("cache_creation_input_tokens").asLong(0) <= 0) {
+      return null;
+    }
+    return GatewayService.usage(chunk.path("usage"), upstream);
   }
 
   /** The client's side: lines of the current event, written and flushed at its end. */

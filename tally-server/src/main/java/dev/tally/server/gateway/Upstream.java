@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Where the gateway sends a request: an OpenAI-compatible API over HTTP, or the local echo model.
- * An implementation answers plain calls and streams in OpenAI's wire format and never logs its key.
+ * Where the gateway sends a request: an OpenAI-compatible API over HTTP, Anthropic's Messages API
+ * (translated), or the local echo model. An implementation answers plain calls and streams in
+ * OpenAI's wire format and never logs its key.
  */
 abstract class Upstream {
   private final String name;
@@ -42,13 +43,23 @@ abstract class Upstream {
     return fallback;
   }
 
-  /** The provider recorded on events: {@code openai-compatible} or {@code local}. */
+  /**
+   * The provider recorded on events: {@code openai-compatible}, {@code anthropic} or {@code local}.
+   */
   abstract String provider();
 
   /** Removes this upstream's secret from upstream text. */
   String scrub(String text) {
     return text;
   }
+
+  /**
+   * Refuses, before anything is admitted or recorded, a request this upstream can never answer (for
+   * example one it cannot translate). Takes every request by default.
+   *
+   * @throws GatewayException a 4xx in OpenAI's shape
+   */
+  void accepts(String path, ObjectNode request) {}
 
   /**
    * A plain call: POST of {@code request} to {@code path} ({@code /chat/completions}, {@code

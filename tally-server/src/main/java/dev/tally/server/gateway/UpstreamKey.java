@@ -4,9 +4,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * An upstream's API key, read from the environment. It leaves this object only as the value of the
- * {@code Authorization} header sent to its upstream: {@link #toString()} hides it, and {@link
- * #scrub} removes it from any upstream text (an error message echoing it) before that text is
- * logged, recorded or answered.
+ * header that carries it to its upstream ({@code Authorization}, or Anthropic's {@code x-api-key}):
+ * {@link #toString()} hides it, and {@link #scrub} removes it from any upstream text (an error
+ * message echoing it) before that text is logged, recorded or answered.
  */
 final class UpstreamKey {
   static final UpstreamKey NONE = new UpstreamKey(null);
@@ -28,6 +28,11 @@ final class UpstreamKey {
   /** The header value; only for the request to the upstream. */
   @Nullable String bearer() {
     return value == null ? null : "Bearer " + value;
+  }
+
+  /** The key itself, for a header other than a bearer token; only for the request upstream. */
+  @Nullable String secret() {
+    return value;
   }
 
   /** The text with every occurrence of the key replaced. */

@@ -1,0 +1,5 @@
+/** Tests of the server's budget glue. */
+@NullMarked
+package dev.tally.server.budget;
+
+import org.jspecify.annotations.NullMarked;
