@@ -323,6 +323,8 @@ class FleetBudgetServerTest {
             "/v1/chat/completions",
             keys[0],
             Map.of("model", "echo", "messages", List.of(Map.of("role", "user", "content", "Hi"))));
+    Api.Response embeddings =
+        apiA.post("/v1/embeddings", keys[0], Map.of("model", "echo", "input", "Hi"));
     Api.Response open = apiB.chat(keys[1], MESSAGE);
 
     assertThat(chat.status()).isEqualTo(503);
@@ -332,6 +334,7 @@ class FleetBudgetServerTest {
     assertThat(gateway.status()).isEqualTo(503);
     assertThat(gateway.json().path("error").path("code").asString())
         .isEqualTo("budget_store_unavailable");
+    assertThat(embeddings.status()).as(embeddings.body()).isEqualTo(503);
     assertThat(open.status()).as(open.body()).isEqualTo(200);
     faults(a).down = false;
     assertThat(account("dave-fleet")).isEqualTo(new ReservationStore.Account(0, 0, 0));

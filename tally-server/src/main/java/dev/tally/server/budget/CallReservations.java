@@ -22,10 +22,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Fleet-wide budgets for the server's model calls ({@code /api/chat} and the gateway's {@code
- * /v1/chat/completions}, plain and streamed): before a call its estimate is reserved with {@link
- * BudgetReservations}, after it the actual usage is settled. Off (every call admitted, nothing
- * counted) unless {@code tally.budgets.reservations.enabled=true}; then the ledger-based {@link
- * BudgetGuard} check is not made, the reservation replaces it.
+ * /v1/chat/completions}, plain and streamed, and {@code /v1/embeddings}): before a call its
+ * estimate is reserved with {@link BudgetReservations}, after it the actual usage is settled. Off
+ * (every call admitted, nothing counted) unless {@code tally.budgets.reservations.enabled=true};
+ * then the ledger-based {@link BudgetGuard} check is not made, the reservation replaces it.
  *
  * <p><b>The estimate</b>: the prompt's tokens (counted with the server's tokenizer) plus the
  * request's output limit ({@code max_tokens}/{@code max_completion_tokens} on the gateway), or

@@ -71,7 +71,7 @@ final class GatewayService {
     this.tokens = tokens;
   }
 
-  /** Fleet-wide budgets: chat completions reserve their estimate first (see {@link #reserve}). */
+  /** Fleet-wide budgets: chat completions and embeddings reserve their estimate first. */
   GatewayService reserving(CallReservations reservations) {
     this.reservations = reservations;
     return this;
@@ -105,19 +105,33 @@ final class GatewayService {
     if (!reservations.enabled()) {
       return CallReservations.Call.NONE;
     }
+    return reserve(
+        exchange, route, () -> tokens.countPrompt(Messages.of(request)), maxOutput(request));
+  }
+
+  private static OptionalLong maxOutput(ObjectNode request) {
     JsonNode max =
         request.path("max_completion_tokens").isNumber()
             ? request.path("max_completion_tokens")
             : request.path("max_tokens");
-    OptionalLong output =
-        max.isNumber() && max.asLong() >= 0 ? OptionalLong.of(max.asLong()) : OptionalLong.empty();
+    return max.isNumber() && max.asLong() >= 0
+        ? OptionalLong.of(max.asLong())
+        : OptionalLong.empty();
+  }
+
+  /** Reserves an estimate (see above); embeddings reserve their input's tokens. */
+  private CallReservations.Call reserve(
+      GatewayExchange exchange,
+      Upstreams.Route route,
+      java.util.function.LongSupplier promptTokens,
+      OptionalLong output) {
     try {
       CallReservations.Call call =
           reservations.reserve(
               exchange.requestId(),
               exchange.caller().subject(),
               route.model(),
-              () -> tokens.countPrompt(Messages.of(request)),
+              promptTokens,
               output);
       exchange.reserved(call);
       return call;
@@ -146,7 +160,22 @@ final class GatewayService {
     route.upstream().accepts("/embeddings", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
-    plain("embeddings", "/embeddings", exchange, route, request, response);
+    try (CallReservations.Call reserved =
+        reserve(exchange, route, () -> inputTokens(request.path("input")), OptionalLong.of(0))) {
+      plain("embeddings", "/embeddings", exchange, route, request, response);
+    }
+  }
+
+  /** An embeddings input's tokens: a string, or each string of an array (token arrays as is). */
+  private long inputTokens(JsonNode input) {
+    if (input.isString()) {
+      return tokens.count(input.asString());
+    }
+    long total = 0;
+    for (JsonNode item : input) {
+      total += item.isString() ? tokens.count(item.asString()) : Math.max(1, item.size());
+    }
+    return total;
   }
 
   private void plain(
