@@ -23,7 +23,11 @@ final class UpstreamHttp {
   private UpstreamHttp() {}
 
   /**
-   * Sends a request; any HTTP status is an answer.
+   * Sends a request; any HTTP status is an answer. A request that met a stale pooled connection —
+   * the upstream closed it before sending a single byte of an answer, as servers do with
+   * connections left idle — is sent once more on a fresh connection. That can repeat a request the
+   * upstream had read before it closed; the alternative is a 502 after every idle period, and a
+   * chat completion changes nothing upstream but its cost.
    *
    * @throws UpstreamFailure when the upstream cannot be reached or does not answer in time
    */
@@ -33,25 +37,44 @@ final class UpstreamHttp {
       HttpResponse.BodyHandler<T> body,
       Upstream upstream,
       Duration timeout) {
-    try {
-      return http.send(request, body);
-    } catch (HttpTimeoutException e) {
-      throw new UpstreamFailure(
-          UpstreamFailure.Kind.TIMEOUT,
-          "upstream '" + upstream.name() + "' did not answer within " + timeout.toMillis() + " ms");
-    } catch (IOException e) {
-      throw new UpstreamFailure(
-          UpstreamFailure.Kind.CONNECT,
-          "upstream '"
-              + upstream.name()
-              + "' could not be reached: "
-              + upstream.scrub(String.valueOf(e.getMessage())));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UpstreamFailure(
-          UpstreamFailure.Kind.CONNECT,
-          "interrupted while waiting for upstream '" + upstream.name() + "'");
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return http.send(request, body);
+      } catch (HttpTimeoutException e) {
+        throw new UpstreamFailure(
+            UpstreamFailure.Kind.TIMEOUT,
+            "upstream '"
+                + upstream.name()
+                + "' did not answer within "
+                + timeout.toMillis()
+                + " ms");
+      } catch (IOException e) {
+        if (attempt == 1 && closedBeforeAnswering(e)) {
+          continue;
+        }
+        throw new UpstreamFailure(
+            UpstreamFailure.Kind.CONNECT,
+            "upstream '"
+                + upstream.name()
+                + "' could not be reached: "
+                + upstream.scrub(String.valueOf(e.getMessage())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UpstreamFailure(
+            UpstreamFailure.Kind.CONNECT,
+            "interrupted while waiting for upstream '" + upstream.name() + "'");
+      }
     }
+  }
+
+  /**
+   * Whether the connection ended before the first byte of an answer: the JDK client's end of stream
+   * on a response header it had not begun to read.
+   */
+  static boolean closedBeforeAnswering(IOException e) {
+    String message = e.getMessage();
+    return e instanceof java.io.EOFException
+        || message != null && message.contains("received no bytes");
   }
 
   /** The body of a streamed answer, line by line; closing it cancels the upstream exchange. */

@@ -1,0 +1,129 @@
+package dev.tally.server.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An upstream that closes a kept-alive connection instead of answering the next request on it (as
+ * servers do with idle connections): the gateway sends that request once more on a new connection,
+ * and only once.
+ */
+class StaleConnectionTest {
+  private final AtomicInteger requests = new AtomicInteger();
+  private ServerSocket server;
+  private Thread acceptor;
+
+  /** Answers the first request of each connection; reads and drops any later one, then closes. */
+  private void start(boolean answerNothing) throws IOException {
+    server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    acceptor =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                  BufferedReader in =
+                      new BufferedReader(
+                          new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                  OutputStream out = s.getOutputStream();
+                  boolean answered = answerNothing;
+                  while (readRequest(in)) {
+                    requests.incrementAndGet();
+                    if (answered) {
+                      break; // a stale connection: closed without a byte of an answer
+                    }
+                    byte[] body = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+                    out.write(
+                        ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                                + body.length
+                                + "\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(body);
+                    out.flush();
+                    answered = true;
+                  }
+                } catch (IOException e) {
+                  // the test closed the server, or the client went away
+                }
+              }
+            },
+            "stale-upstream");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Reads one request (headers and a Content-Length body); false at the end of the stream. */
+  private static boolean readRequest(BufferedReader in) throws IOException {
+    String line = in.readLine();
+    if (line == null) {
+      return false;
+    }
+    int length = 0;
+    while ((line = in.readLine()) != null && !line.isEmpty()) {
+      if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    for (int i = 0; i < length; i++) {
+      in.read();
+    }
+    return true;
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    server.close();
+  }
+
+  private HttpResponse<String> send(HttpClient http, Upstream upstream) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/x"))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}"))
+            .build();
+    return UpstreamHttp.send(
+        http, request, HttpResponse.BodyHandlers.ofString(), upstream, Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aRequestOnAConnectionTheUpstreamClosedIsSentOnceMoreOnANewOne() throws IOException {
+    start(false);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    Upstream upstream = UpstreamsTest.upstream("u", List.of("m"), Map.of(), null);
+
+    assertThat(send(http, upstream).statusCode()).isEqualTo(200);
+    assertThat(send(http, upstream).statusCode()).isEqualTo(200);
+
+    // the second request reached the stale connection, then a fresh one
+    assertThat(requests.get()).isEqualTo(3);
+  }
+
+  @Test
+  void anUpstreamThatNeverAnswersIsTriedTwiceAndIsThenAFailure() throws IOException {
+    start(true);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    Upstream upstream = UpstreamsTest.upstream("u", List.of("m"), Map.of(), null);
+
+    assertThatThrownBy(() -> send(http, upstream))
+        .isInstanceOf(UpstreamFailure.class)
+        .hasMessageContaining("upstream 'u' could not be reached");
+    assertThat(requests.get()).isEqualTo(2);
+  }
+}
