@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,7 +47,7 @@ final class JournalWorker {
   private final long exportTimeoutNanos;
   private final Consumer<UsageEvent> acceptObserver;
   private final Thread thread;
-  private final ConcurrentLinkedQueue<FlushRequest> flushes = new ConcurrentLinkedQueue<>();
+  private final FlushRequests flushes = new FlushRequests();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private final AtomicLong settled = new AtomicLong();
   private final long recoveredRecords;
@@ -134,15 +133,10 @@ final class JournalWorker {
 
   CompletableFuture<Void> flush() {
     JournalStats j = journal.stats();
-    FlushRequest request =
-        new FlushRequest(j.recoveredRecords() + j.appended(), new CompletableFuture<>());
-    if (terminated.isDone()) {
-      request.done().complete(null);
-      return request.done();
-    }
-    flushes.add(request);
+    CompletableFuture<Void> done =
+        flushes.add(j.recoveredRecords() + j.appended(), terminated.isDone());
     wake();
-    return request.done();
+    return done;
   }
 
   void observe(UsageEvent event) {
@@ -346,7 +340,7 @@ final class JournalWorker {
   }
 
   private void finish() {
-    completeFlushesNow();
+    flushes.completeAllNow();
     long remaining = Math.max(1, closeDeadlineNanos - System.nanoTime());
     awaitQuietly(SinkCalls.safely(sink, UsageSink::flush), remaining, "flush");
     awaitQuietly(
@@ -356,7 +350,7 @@ final class JournalWorker {
     exporter.shutdown();
     JournalPipeline.closeQuietly(journal);
     JournalPipeline.closeQuietly(spool);
-    completeFlushesNow();
+    flushes.completeAllNow();
     log.info(
         "Tally pipeline closed: accepted={} delivered={} replayed={} deadLettered={} dropped={}"
             + " left in journal={}",
@@ -369,29 +363,13 @@ final class JournalWorker {
     terminated.complete(null);
   }
 
-  private void completeFlushesNow() {
-    FlushRequest request;
-    while ((request = flushes.poll()) != null) {
-      request.done().complete(null);
-    }
-  }
-
   /**
    * Done when the records appended before the flush are settled, or wait in a down sink's backlog.
    */
   private void completeFlushes() {
-    if (flushes.isEmpty()) {
-      return;
-    }
-    long done = settled.get();
     boolean idle = pending == null;
-    for (FlushRequest request : flushes) {
-      if (((idle && done >= request.target()) || !health.healthy()) && flushes.remove(request)) {
-        SinkCalls.safely(sink, UsageSink::flush)
-            .orTimeout(exportTimeoutNanos, TimeUnit.NANOSECONDS)
-            .whenComplete((ok, error) -> request.done().complete(null));
-      }
-    }
+    flushes.completeReached(
+        idle ? settled.get() : Long.MIN_VALUE, !health.healthy(), sink, exportTimeoutNanos);
   }
 
   /** Waits {@code nanos} on the ticker, checking every 10 ms at most; false if closing cut it. */
@@ -421,6 +399,4 @@ final class JournalWorker {
   private static void park(long nanos) {
     LockSupport.parkNanos(nanos);
   }
-
-  private record FlushRequest(long target, CompletableFuture<Void> done) {}
 }

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,7 +42,7 @@ final class MemoryWorker {
   private final long exportTimeoutNanos;
   private final Consumer<UsageEvent> acceptObserver;
   private final Thread thread;
-  private final ConcurrentLinkedQueue<FlushRequest> flushes = new ConcurrentLinkedQueue<>();
+  private final FlushRequests flushes = new FlushRequests();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
   private volatile long closeDeadlineNanos;
   private volatile boolean abandonedCallEnded;
@@ -100,14 +99,9 @@ final class MemoryWorker {
   }
 
   CompletableFuture<Void> flush() {
-    FlushRequest request = new FlushRequest(counters.accepted.sum(), new CompletableFuture<>());
-    if (terminated.isDone()) {
-      request.done().complete(null);
-      return request.done();
-    }
-    flushes.add(request);
+    CompletableFuture<Void> done = flushes.add(counters.accepted.sum(), terminated.isDone());
     wake();
-    return request.done();
+    return done;
   }
 
   void observe(UsageEvent event) {
@@ -310,10 +304,7 @@ final class MemoryWorker {
     } catch (IOException e) {
       log.warn("Tally: could not close spool {}: {}", spool.directory(), e.toString());
     }
-    FlushRequest request;
-    while ((request = flushes.poll()) != null) {
-      request.done().complete(null);
-    }
+    flushes.completeAllNow();
     log.info(
         "Tally pipeline closed: accepted={} delivered={} spooled={} replayed={} deadLettered={}"
             + " dropped={} spoolBytes={}",
@@ -389,17 +380,7 @@ final class MemoryWorker {
   }
 
   private void completeFlushes() {
-    if (flushes.isEmpty()) {
-      return;
-    }
-    long done = processed();
-    for (FlushRequest request : flushes) {
-      if (done >= request.target() && flushes.remove(request)) {
-        SinkCalls.safely(sink, UsageSink::flush)
-            .orTimeout(exportTimeoutNanos, TimeUnit.NANOSECONDS)
-            .whenComplete((ok, error) -> request.done().complete(null));
-      }
-    }
+    flushes.completeReached(processed(), false, sink, exportTimeoutNanos);
   }
 
   /** Waits {@code nanos} on the ticker, checking every 10 ms at most; cut short by close. */
@@ -414,6 +395,4 @@ final class MemoryWorker {
   private static void park(long nanos) {
     LockSupport.parkNanos(nanos);
   }
-
-  private record FlushRequest(long target, CompletableFuture<Void> done) {}
 }
