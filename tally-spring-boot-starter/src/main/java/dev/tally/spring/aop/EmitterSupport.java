@@ -46,6 +46,9 @@ final class EmitterSupport {
   // caller's type (none by default).
   private static final MediaType SSE_FRAMING = MediaType.parseMediaType("text/plain;charset=UTF-8");
   private static final @Nullable Hook HOOK = Hook.find();
+  // The framing type instance last seen equal to SSE_FRAMING (a benign race: any thread may set
+  // it).
+  private static volatile @Nullable MediaType framingType;
 
   private EmitterSupport() {}
 
@@ -173,7 +176,7 @@ final class EmitterSupport {
                   ? (Set<DataWithMediaType>) args[0]
                   : Set.of(new DataWithMediaType(args[0], (MediaType) args[1]));
           for (DataWithMediaType item : items) {
-            if (!(sse && SSE_FRAMING.equals(item.getMediaType()))) {
+            if (!(sse && isFraming(item.getMediaType()))) {
               feeder.accept(item.getData());
             }
           }
@@ -220,6 +223,26 @@ final class EmitterSupport {
         default -> throw new UnsupportedOperationException(method.getName());
       }
     }
+  }
+
+  /**
+   * Whether an item of an SSE send is the emitter's own framing ({@code data:}, the blank line).
+   * SseEmitter writes all its framing in one {@code MediaType} instance, so after the first match
+   * the test is a reference comparison instead of {@code MediaType.equals} (which compares the
+   * parameters case-insensitively: two of every event's three items would pay it).
+   */
+  private static boolean isFraming(@Nullable MediaType type) {
+    if (type == null) {
+      return false;
+    }
+    if (type == framingType) {
+      return true;
+    }
+    if (SSE_FRAMING.equals(type)) {
+      framingType = type;
+      return true;
+    }
+    return false;
   }
 
   /** Spring MVC's package-private {@code ResponseBodyEmitter.initialize(Handler)}. */
