@@ -615,6 +615,51 @@ class GatewayServerTest {
   }
 
   @Test
+  void aClientThatLeavesAnUpstreamStreamClosesTheUpstreamConnectionAndIsCancelled()
+      throws Exception {
+    String[] k = newKey();
+    fake.mode(FakeUpstream.Mode.ENDLESS);
+    int closedBefore = fake.closedByCaller();
+    HttpResponse<InputStream> response =
+        http.send(
+            request(k[1])
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":"
+                            + "\"user\",\"content\":\"Go on forever\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      int data = 0;
+      String line;
+      while (data < 4 && (line = lines.readLine()) != null) {
+        if (line.startsWith("data: ")) {
+          data++;
+        }
+      }
+    }
+    response.body().close();
+
+    // the gateway closed its upstream connection instead of reading the endless rest of it
+    await().atMost(WAIT).until(() -> fake.closedByCaller() > closedBefore);
+    JsonNode event =
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    api.get(
+                            "/api/usage/events?operation=chat&outcome=cancelled&subject=" + k[0],
+                            Api.ADMIN_KEY)
+                        .json()
+                        .path("events"),
+                e -> e.size() == 1)
+            .get(0);
+    assertThat(event.path("tokens").path("output").asLong()).isPositive();
+    exactly(k[0], "chat", 1);
+  }
+
+  @Test
   void theUpstreamKeyNeverAppearsInLogsEventsErrorsOrActuator(CapturedOutput output)
       throws Exception {
     String[] k = newKey();

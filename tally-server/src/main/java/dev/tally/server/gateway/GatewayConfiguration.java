@@ -13,15 +13,11 @@ import dev.tally.server.ServerSettings;
 import dev.tally.server.auth.ApiKeys;
 import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.TokenCounter;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -43,15 +39,21 @@ class GatewayConfiguration {
   /** As the API key filter: after Tally's HTTP middleware, so its event sees the subject. */
   static final int FILTER_ORDER = -50;
 
+  /** One HTTP client (and connection pool) for all upstreams; closed with the context. */
+  @Bean
+  UpstreamHttp gatewayUpstreamHttp(GatewaySettings settings) {
+    return new UpstreamHttp(settings.connectTimeout(), settings.timeout());
+  }
+
   @Bean
   Upstreams gatewayUpstreams(
+      UpstreamHttp http,
       GatewaySettings settings,
       ServerSettings server,
       Environment environment,
       JsonMapper json,
       TokenCounter tokens,
       Clock clock) {
-    HttpClient http = httpClient(settings);
     List<Upstream> upstreams = new ArrayList<>();
     boolean echoConfigured = false;
     for (Map.Entry<String, GatewaySettings.UpstreamSettings> e : settings.upstreams().entrySet()) {
@@ -72,8 +74,7 @@ class GatewayConfiguration {
                   http,
                   json,
                   u.baseUrl(),
-                  key(u, prefix, environment),
-                  settings.timeout()));
+                  key(u, prefix, environment)));
         }
         case "anthropic" ->
             upstreams.add(
@@ -88,7 +89,6 @@ class GatewayConfiguration {
                         ? AnthropicUpstream.DEFAULT_BASE_URL
                         : u.baseUrl(),
                     key(u, prefix, environment),
-                    settings.timeout(),
                     clock));
         case "echo" -> {
           echoConfigured |= name.equals(Upstreams.ECHO);
@@ -150,22 +150,6 @@ class GatewayConfiguration {
         tokens,
         server.model().echo().streamDelay(),
         clock);
-  }
-
-  private static HttpClient httpClient(GatewaySettings settings) {
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "tally-gateway-http-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    return HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(settings.connectTimeout())
-        .executor(executor)
-        .build();
   }
 
   @Bean

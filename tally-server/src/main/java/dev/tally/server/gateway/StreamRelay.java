@@ -142,11 +142,12 @@ final class StreamRelay {
       }
       client.endEvent();
     } catch (ClientGone e) {
-      answer.close();
+      answer.cancel();
       usage.cancel();
       service.admission().used(exchange, usage.tokens().total());
       return;
     } catch (IOException e) {
+      answer.cancel();
       usage.fail(
           new ErrorInfo(
               "upstream.broken",

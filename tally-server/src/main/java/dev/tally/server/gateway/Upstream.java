@@ -89,6 +89,15 @@ abstract class Upstream {
     /** For a non-2xx status: the start of the body. */
     String errorBody() throws java.io.IOException;
 
+    /**
+     * Ends the exchange at once (the client left): the upstream's connection is closed rather than
+     * read to the end. By default the same as {@link #close}.
+     */
+    default void cancel() {
+      close();
+    }
+
+    /** Done with it: what is left of the answer is read so that its connection can be reused. */
     @Override
     void close();
   }
