@@ -567,6 +567,15 @@ class GatewayServerTest {
     assertThat(noAuth.headers().firstValue("x-tally-request-id")).isPresent();
     assertThat(api.get("/api/nothing", k[1]).contentType()).startsWith("application/problem+json");
     assertThat(events(k[0], "chat", 0)).isEmpty();
+    // /v1 is not in http.server.requests; its errors are counted by status instead
+    String metrics = api.get("/actuator/prometheus", Api.ADMIN_KEY).body();
+    assertThat(metrics)
+        .contains("tally_gateway_errors_total{status=\"400\"}")
+        .contains("tally_gateway_errors_total{status=\"401\"}")
+        .contains("tally_gateway_errors_total{status=\"404\"}")
+        .contains("tally_gateway_errors_total{status=\"413\"}")
+        .contains("http_server_requests_seconds_count{")
+        .doesNotContain("uri=\"/v1");
   }
 
   @Test
