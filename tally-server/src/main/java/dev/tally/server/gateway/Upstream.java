@@ -86,6 +86,14 @@ abstract class Upstream {
     /** The next line, or null at the end. */
     @Nullable String nextLine() throws java.io.IOException;
 
+    /**
+     * Whether the next line is already here, so reading it will not wait on the upstream; false
+     * when that cannot be known. The relay flushes the client only when nothing is waiting.
+     */
+    default boolean ready() throws java.io.IOException {
+      return false;
+    }
+
     /** For a non-2xx status: the start of the body. */
     String errorBody() throws java.io.IOException;
 

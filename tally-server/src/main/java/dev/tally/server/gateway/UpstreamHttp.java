@@ -221,6 +221,12 @@ final class UpstreamHttp implements AutoCloseable {
       return lines.readLine();
     }
 
+    /** Lines buffered, or bytes received and not yet read (not across a chunk boundary). */
+    @Override
+    public boolean ready() throws IOException {
+      return lines.ready();
+    }
+
     @Override
     public String errorBody() throws IOException {
       char[] head = new char[MAX_ERROR_BODY];
