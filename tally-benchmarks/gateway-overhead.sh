@@ -7,7 +7,10 @@
 # own x-tally-overhead-ms, server CPU per request, the throughput ratio, with the load average.
 # Usage: tally-benchmarks/gateway-overhead.sh [key=value ...]
 #   rate (500), seconds (20), rounds (3), warmup (30), concurrency (64), saturation (15),
-#   delay (20), port (18391), jvm ("" : extra JVM flags of the server, e.g. a JFR recording)
+#   delay (20), port (18391), jvm ("" : extra JVM flags of the server, e.g. a JFR recording),
+#   workers (64: open-loop senders, each with its own kept-alive connection),
+#   servercpus ("": taskset core list for the server, e.g. 1), harnesscpus ("": the same for the
+#   load generator and fake upstream, e.g. 0). Both empty: every process may use every core.
 # Environment: SKIP_BUILD=1 to reuse the built jar and classes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,10 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   ./mvnw -B -q -ntp -pl tally-server,tally-benchmarks -am package -DskipTests -Dspotless.check.skip
 fi
 uptime
-exec java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad \
+pin=()
+for a in "$@"; do
+  case "$a" in harnesscpus=?*) pin=(taskset -c "${a#harnesscpus=}") ;; esac
+done
+exec "${pin[@]}" java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad \
   tally-server/target/tally-server-0.1.0-SNAPSHOT.jar \
   rate=500 seconds=20 rounds=3 warmup=30 concurrency=64 saturation=15 port=18391 "$@"

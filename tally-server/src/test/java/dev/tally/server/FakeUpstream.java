@@ -26,7 +26,9 @@ final class FakeUpstream implements AutoCloseable {
   enum Mode {
     OK,
     FAIL_500,
-    ECHO_KEY_401
+    ECHO_KEY_401,
+    /** Streams pieces until a write fails because the caller closed the connection. */
+    ENDLESS
   }
 
   record Request(String path, @Nullable String authorization, String body) {}
@@ -36,6 +38,7 @@ final class FakeUpstream implements AutoCloseable {
   private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.OK);
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger served = new AtomicInteger();
+  private final AtomicInteger closedByCaller = new AtomicInteger();
 
   FakeUpstream() {
     try {
@@ -68,6 +71,11 @@ final class FakeUpstream implements AutoCloseable {
     return served.get();
   }
 
+  /** How many endless streams saw their caller close the connection. */
+  int closedByCaller() {
+    return closedByCaller.get();
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -92,7 +100,7 @@ final class FakeUpstream implements AutoCloseable {
                   + "\", \"type\": \"invalid_request_error\", \"code\": \"invalid_api_key\"}}");
           return;
         }
-        case OK -> {}
+        case OK, ENDLESS -> {}
       }
       String model = field(body, "model");
       if (path.endsWith("/embeddings")) {
@@ -140,6 +148,18 @@ final class FakeUpstream implements AutoCloseable {
         "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\""
             + model
             + "\",\"x_upstream_extra\":1,";
+    if (mode.get() == Mode.ENDLESS) {
+      try {
+        // bounded by TCP back-pressure: the writes block once the caller stops reading
+        for (long i = 0; i < 10_000_000L; i++) {
+          chunk(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word\"}}]}");
+        }
+      } catch (IOException e) {
+        closedByCaller.incrementAndGet();
+        throw e;
+      }
+      return;
+    }
     for (String piece : PIECES) {
       chunk(out, head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"}}]}");
     }

@@ -567,6 +567,15 @@ class GatewayServerTest {
     assertThat(noAuth.headers().firstValue("x-tally-request-id")).isPresent();
     assertThat(api.get("/api/nothing", k[1]).contentType()).startsWith("application/problem+json");
     assertThat(events(k[0], "chat", 0)).isEmpty();
+    // /v1 is not in http.server.requests; its errors are counted by status instead
+    String metrics = api.get("/actuator/prometheus", Api.ADMIN_KEY).body();
+    assertThat(metrics)
+        .contains("tally_gateway_errors_total{status=\"400\"}")
+        .contains("tally_gateway_errors_total{status=\"401\"}")
+        .contains("tally_gateway_errors_total{status=\"404\"}")
+        .contains("tally_gateway_errors_total{status=\"413\"}")
+        .contains("http_server_requests_seconds_count{")
+        .doesNotContain("uri=\"/v1");
   }
 
   @Test
@@ -611,6 +620,51 @@ class GatewayServerTest {
     assertThat(event.path("tokens").path("input").asLong()).isPositive();
     assertThat(event.path("tokens").path("output").asLong()).isPositive();
     assertThat(event.path("attributes").path("tally.key_id").asString()).isEqualTo(k[2]);
+    exactly(k[0], "chat", 1);
+  }
+
+  @Test
+  void aClientThatLeavesAnUpstreamStreamClosesTheUpstreamConnectionAndIsCancelled()
+      throws Exception {
+    String[] k = newKey();
+    fake.mode(FakeUpstream.Mode.ENDLESS);
+    int closedBefore = fake.closedByCaller();
+    HttpResponse<InputStream> response =
+        http.send(
+            request(k[1])
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":"
+                            + "\"user\",\"content\":\"Go on forever\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      int data = 0;
+      String line;
+      while (data < 4 && (line = lines.readLine()) != null) {
+        if (line.startsWith("data: ")) {
+          data++;
+        }
+      }
+    }
+    response.body().close();
+
+    // the gateway closed its upstream connection instead of reading the endless rest of it
+    await().atMost(WAIT).until(() -> fake.closedByCaller() > closedBefore);
+    JsonNode event =
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    api.get(
+                            "/api/usage/events?operation=chat&outcome=cancelled&subject=" + k[0],
+                            Api.ADMIN_KEY)
+                        .json()
+                        .path("events"),
+                e -> e.size() == 1)
+            .get(0);
+    assertThat(event.path("tokens").path("output").asLong()).isPositive();
     exactly(k[0], "chat", 1);
   }
 

@@ -15,12 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's added latency, in one run: starts {@link SlowUpstream} (answers after a fixed
@@ -28,15 +29,22 @@ import java.util.regex.Pattern;
  * user and a key, then alternates the same requests sent directly to the upstream and through the
  * gateway — open loop at a fixed rate (latency from the intended send time, so a stall is never
  * hidden), then closed loop at saturation — for plain and streamed chat completions. Prints per
- * phase: requests, errors, rate, latency percentiles, the gateway's own {@code x-tally-overhead-ms}
- * and the server's CPU per request; then p50/p99 added and the throughput ratio.
+ * phase: requests, errors, rate, latency percentiles, the gateway's own {@code
+ * x-tally-overhead-ms}, the server's CPU per request and this process's (load generator and fake
+ * upstream); then p50/p99 added and the throughput ratio.
+ *
+ * <p>The load goes over plain blocking keep-alive connections ({@link LoadConnection}), one per
+ * sending thread, and the fake upstream serves each connection on its own thread: neither adds a
+ * selector, a future or a thread hand-off to what is measured, so the direct path shows the
+ * upstream's delay and little else.
  *
  * <p>{@code java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad
  * <server jar> [key=value...]}: rate (500), seconds (15), rounds (3), warmup (20), concurrency
- * (64), saturation (15), delay (20 ms), port (18089), budget (false: with {@code true} the bench
- * user gets a blocking token budget too large to refuse, so every request passes the budget check:
- * the ledger's, or with {@code jvm=-Dtally.budgets.reservations.enabled=true} a reservation and its
- * settle in the ledger's database).
+ * (64), saturation (15), delay (20 ms), port (18089), workers (64: open-loop senders), servercpus
+ * (a {@code taskset} core list for the server; none by default), budget (false: with {@code true}
+ * the bench user gets a blocking token budget too large to refuse, so every request passes the
+ * budget check: the ledger's, or with {@code jvm=-Dtally.budgets.reservations.enabled=true} a
+ * reservation and its settle in the ledger's database).
  */
 public final class GatewayLoad {
   private static final String ADMIN_KEY =
@@ -71,14 +79,20 @@ public final class GatewayLoad {
     int delay = Integer.parseInt(args.getOrDefault("delay", "20"));
     int port = Integer.parseInt(args.getOrDefault("port", "18089"));
     Path work = Files.createTempDirectory("gateway-bench");
-    try (SlowUpstream upstream = new SlowUpstream(delay, 512)) {
+    try (SlowUpstream upstream = new SlowUpstream(delay)) {
       Process server =
-          startServer(argv[0], port, upstream.port(), work, args.getOrDefault("jvm", ""));
+          startServer(
+              argv[0],
+              port,
+              upstream.port(),
+              work,
+              args.getOrDefault("jvm", ""),
+              args.getOrDefault("servercpus", ""));
       // also when this process is stopped: the server never outlives the benchmark
       Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "stop-server"));
       try {
         GatewayLoad load = new GatewayLoad(args, server.pid());
-        load.run("http://127.0.0.1:" + upstream.port(), "http://127.0.0.1:" + port);
+        load.run(upstream.port(), port);
       } finally {
         server.destroy();
         server.waitFor(30, TimeUnit.SECONDS);
@@ -87,9 +101,15 @@ public final class GatewayLoad {
   }
 
   private static Process startServer(
-      String jar, int port, int upstreamPort, Path work, String jvmArgs) throws IOException {
+      String jar, int port, int upstreamPort, Path work, String jvmArgs, String cpus)
+      throws IOException {
     String g = "--tally.server.gateway.upstreams.bench.";
-    List<String> command = new ArrayList<>(List.of("java", "-Xms512m", "-Xmx512m"));
+    List<String> command = new ArrayList<>();
+    if (!cpus.isBlank()) {
+      command.addAll(List.of("taskset", "-c", cpus)); // the server on these cores only
+    }
+    // G1 as on any machine of 2+ cores, also when taskset leaves the server one core
+    command.addAll(List.of("java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC"));
     for (String a : jvmArgs.split(" ")) {
       if (!a.isBlank()) {
         command.add(a);
@@ -116,7 +136,10 @@ public final class GatewayLoad {
     return builder.start();
   }
 
-  private void run(String direct, String gateway) throws Exception {
+  private void run(int upstreamPort, int port) throws Exception {
+    String gateway = "http://127.0.0.1:" + port;
+    Target direct = new Target(upstreamPort);
+    Target viaGateway = new Target(port);
     awaitUp(gateway);
     key = createKey(gateway);
     if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
@@ -143,7 +166,7 @@ public final class GatewayLoad {
         saturation);
     for (boolean stream : new boolean[] {false, true}) {
       openLoop(direct, stream, rate, warmup, "warmup");
-      openLoop(gateway, stream, rate, warmup, "warmup");
+      openLoop(viaGateway, stream, rate, warmup, "warmup");
     }
     Map<String, List<Phase>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
@@ -151,22 +174,22 @@ public final class GatewayLoad {
         String kind = stream ? "stream" : "plain";
         boolean gatewayFirst = round % 2 == 1;
         for (int i = 0; i < 2; i++) {
-          boolean viaGateway = (i == 0) == gatewayFirst;
+          boolean throughGateway = (i == 0) == gatewayFirst;
           Phase p =
               openLoop(
-                  viaGateway ? gateway : direct,
+                  throughGateway ? viaGateway : direct,
                   stream,
                   rate,
                   seconds,
-                  (viaGateway ? "gateway " : "direct  ") + kind + " @" + rate);
+                  (throughGateway ? "gateway " : "direct  ") + kind + " @" + rate);
           results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
         }
       }
     }
     for (boolean stream : new boolean[] {false, true}) {
       String kind = stream ? "stream" : "plain";
-      for (String target : new String[] {direct, gateway}) {
-        String name = (target.equals(gateway) ? "gateway " : "direct  ") + kind + " saturation";
+      for (Target target : List.of(direct, viaGateway)) {
+        String name = (target == viaGateway ? "gateway " : "direct  ") + kind + " saturation";
         Phase p = closedLoop(target, stream, concurrency, saturation, name);
         results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
       }
@@ -236,72 +259,124 @@ public final class GatewayLoad {
     double cpuMicrosPerRequest;
   }
 
-  private HttpRequest request(String base, boolean stream) {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json")
-            .POST(
-                HttpRequest.BodyPublishers.ofString(
-                    String.format(Locale.ROOT, BODY, stream ? ",\"stream\":true" : "")));
-    if (!key.isEmpty()) {
-      b.header("Authorization", "Bearer " + key);
+  /** Where the load goes: the fake upstream directly, or the gateway; kept-alive connections. */
+  private final class Target {
+    final String host = "127.0.0.1";
+    final int port;
+    final java.util.concurrent.ConcurrentLinkedDeque<LoadConnection> idle =
+        new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    Target(int port) {
+      this.port = port;
     }
-    return b.build();
+
+    byte[] request(boolean stream) {
+      return LoadConnection.post(
+          host,
+          port,
+          "/v1/chat/completions",
+          String.format(Locale.ROOT, BODY, stream ? ",\"stream\":true" : ""),
+          key);
+    }
+
+    LoadConnection take() throws IOException {
+      LoadConnection c = idle.pollFirst();
+      return c != null ? c : new LoadConnection(host, port);
+    }
+
+    void give(LoadConnection c) {
+      idle.addFirst(c);
+    }
   }
 
-  /** Sends at a fixed rate whatever the answers do; latency counts from the intended send time. */
-  private Phase openLoop(String base, boolean stream, int rate, int seconds, String name)
+  /** One request on a connection of the target's; errors close it (the next one opens anew). */
+  private static LoadConnection.@Nullable Answer call(
+      Target target, LoadConnection[] held, byte[] request) {
+    try {
+      if (held[0] == null) {
+        held[0] = target.take();
+      }
+      LoadConnection.Answer a = held[0].exchange(request);
+      if (a.close()) {
+        held[0].close();
+        held[0] = null;
+      }
+      return a;
+    } catch (IOException | RuntimeException e) {
+      if (held[0] != null) {
+        held[0].close();
+        held[0] = null;
+      }
+      return null;
+    }
+  }
+
+  private static final byte[] EXPECTED = "bench".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * Sends at a fixed rate whatever the answers do; latency counts from the intended send time.
+   * {@code workers} threads share the schedule: each takes the next slot, parks until its time and
+   * sends it on its own kept-alive connection, so a slot is only ever held by an idle worker and a
+   * slow answer never delays the next send (while fewer than {@code workers} are in flight).
+   */
+  private Phase openLoop(Target target, boolean stream, int rate, int seconds, String name)
       throws Exception {
     int total = rate * seconds;
+    int workers = Integer.parseInt(args.getOrDefault("workers", "64"));
     long[] latency = new long[total];
     double[] overhead = new double[total];
     AtomicInteger errors = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(total);
-    HttpRequest request = request(base, stream);
+    AtomicInteger next = new AtomicInteger();
+    byte[] request = target.request(stream);
     long interval = 1_000_000_000L / rate;
     long cpuBefore = cpuNanos();
-    long start = System.nanoTime() + 10_000_000L;
-    for (int i = 0; i < total; i++) {
-      long intended = start + i * interval;
-      long wait;
-      while ((wait = intended - System.nanoTime()) > 0) {
-        if (wait > 200_000) {
-          Thread.sleep(0, (int) Math.min(wait - 100_000, 999_999));
-        } else {
-          Thread.onSpinWait();
-        }
-      }
-      int slot = i;
-      http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-          .whenComplete(
-              (r, e) -> {
-                latency[slot] = System.nanoTime() - intended;
-                if (e != null || r.statusCode() != 200 || !r.body().contains("bench")) {
-                  errors.incrementAndGet();
-                } else {
-                  overhead[slot] =
-                      r.headers()
-                          .firstValue("x-tally-overhead-ms")
-                          .map(Double::parseDouble)
-                          .orElse(-1.0);
+    long ownBefore = ownCpuNanos();
+    long start = System.nanoTime() + 20_000_000L;
+    List<Thread> threads = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      Thread t =
+          new Thread(
+              () -> {
+                LoadConnection[] held = new LoadConnection[1];
+                for (int i; (i = next.getAndIncrement()) < total; ) {
+                  long intended = start + i * interval;
+                  for (long wait; (wait = intended - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(wait);
+                  }
+                  LoadConnection.Answer a = call(target, held, request);
+                  latency[i] = System.nanoTime() - intended;
+                  if (a == null || a.status() != 200 || !a.bodyContains(EXPECTED)) {
+                    errors.incrementAndGet();
+                  } else {
+                    overhead[i] = a.overheadMillis();
+                  }
                 }
-                done.countDown();
-              });
+                if (held[0] != null) {
+                  target.give(held[0]);
+                }
+              },
+              "open-loop-" + w);
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
     }
-    done.await(60, TimeUnit.SECONDS);
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(seconds + 60L));
+    }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    return report(name, latency, overhead, errors.get(), total / elapsed, cpuBefore, total);
+    return report(
+        name, latency, overhead, errors.get(), total / elapsed, cpuBefore, ownBefore, total);
   }
 
   /** {@code concurrency} clients, each sending its next request when the last one is answered. */
-  private Phase closedLoop(String base, boolean stream, int concurrency, int seconds, String name)
+  private Phase closedLoop(Target target, boolean stream, int concurrency, int seconds, String name)
       throws Exception {
-    HttpRequest request = request(base, stream);
+    byte[] request = target.request(stream);
     List<long[]> samples = new ArrayList<>();
     AtomicLong count = new AtomicLong();
     AtomicInteger errors = new AtomicInteger();
     long cpuBefore = cpuNanos();
+    long ownBefore = ownCpuNanos();
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
     List<Thread> clients = new ArrayList<>();
@@ -311,23 +386,23 @@ public final class GatewayLoad {
       Thread t =
           new Thread(
               () -> {
+                LoadConnection[] held = new LoadConnection[1];
                 int n = 0;
                 while (System.nanoTime() < end && n < mine.length) {
                   long t0 = System.nanoTime();
-                  try {
-                    HttpResponse<String> r =
-                        http.send(request, HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                      errors.incrementAndGet();
-                    }
-                  } catch (IOException | InterruptedException e) {
+                  LoadConnection.Answer a = call(target, held, request);
+                  if (a == null || a.status() != 200) {
                     errors.incrementAndGet();
                   }
                   mine[n++] = System.nanoTime() - t0;
                   count.incrementAndGet();
                 }
+                if (held[0] != null) {
+                  target.give(held[0]);
+                }
               },
               "load-" + c);
+      t.setDaemon(true);
       t.start();
       clients.add(t);
     }
@@ -337,7 +412,14 @@ public final class GatewayLoad {
     double elapsed = (System.nanoTime() - start) / 1e9;
     long[] all = samples.stream().flatMapToLong(a -> Arrays.stream(a).filter(x -> x > 0)).toArray();
     return report(
-        name, all, new double[0], errors.get(), count.get() / elapsed, cpuBefore, all.length);
+        name,
+        all,
+        new double[0],
+        errors.get(),
+        count.get() / elapsed,
+        cpuBefore,
+        ownBefore,
+        all.length);
   }
 
   private Phase report(
@@ -347,8 +429,10 @@ public final class GatewayLoad {
       int errors,
       double rate,
       long cpuBefore,
+      long ownBefore,
       int requests) {
     long cpu = cpuNanos() - cpuBefore;
+    long own = ownCpuNanos() - ownBefore;
     long[] sorted = latency.clone();
     Arrays.sort(sorted);
     double[] heads = Arrays.stream(overhead).filter(x -> x >= 0 && x != 0.0).sorted().toArray();
@@ -370,7 +454,8 @@ public final class GatewayLoad {
       System.out.printf(
           Locale.ROOT,
           "%-28s n=%d err=%d rate=%.0f/s p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f ms"
-              + " overhead p50=%.3f p99=%.3f ms serverCPU=%.1f us/req load=%s%n",
+              + " overhead p50=%.3f p99=%.3f ms serverCPU=%.1f us/req loadgenCPU=%.1f us/req"
+              + " load=%s%n",
           name,
           p.count,
           p.errors,
@@ -383,6 +468,7 @@ public final class GatewayLoad {
           p.overheadP50,
           p.overheadP99,
           cpu / 1e3 / Math.max(1, requests),
+          own / 1e3 / Math.max(1, requests),
           loadAverage());
     }
     return p;
@@ -400,6 +486,11 @@ public final class GatewayLoad {
         .flatMap(h -> h.info().totalCpuDuration())
         .map(Duration::toNanos)
         .orElse(0L);
+  }
+
+  /** This process's CPU time: the load generator and the fake upstream. */
+  private static long ownCpuNanos() {
+    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   private static String loadAverage() {

@@ -180,6 +180,11 @@ final class AnthropicStream implements Upstream.Stream {
   }
 
   @Override
+  public void cancel() {
+    raw.cancel();
+  }
+
+  @Override
   public void close() {
     raw.close();
   }

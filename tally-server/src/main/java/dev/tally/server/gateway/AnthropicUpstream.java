@@ -1,13 +1,8 @@
 package dev.tally.server.gateway;
 
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -29,11 +24,10 @@ final class AnthropicUpstream extends Upstream {
   /** Anthropic's API, when no base URL is configured. */
   static final String DEFAULT_BASE_URL = "https://api.anthropic.com/v1";
 
-  private final HttpClient http;
+  private final UpstreamHttp http;
   private final JsonMapper json;
-  private final String base;
+  private final URI messages;
   private final UpstreamKey key;
-  private final Duration timeout;
   private final Clock clock;
 
   AnthropicUpstream(
@@ -41,18 +35,19 @@ final class AnthropicUpstream extends Upstream {
       List<String> models,
       Map<String, String> aliases,
       @Nullable String fallback,
-      HttpClient http,
+      UpstreamHttp http,
       JsonMapper json,
       String baseUrl,
       UpstreamKey key,
-      Duration timeout,
       Clock clock) {
     super(name, models, aliases, fallback);
     this.http = http;
     this.json = json;
-    this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.messages =
+        URI.create(
+            (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl)
+                + "/messages");
     this.key = key;
-    this.timeout = timeout;
     this.clock = clock;
   }
 
@@ -98,27 +93,22 @@ final class AnthropicUpstream extends Upstream {
     } catch (AnthropicTranslation.Untranslatable e) {
       return new Answer(400, refusal(e.getMessage()).getBytes(StandardCharsets.UTF_8));
     }
-    HttpResponse<byte[]> response =
-        UpstreamHttp.send(
-            http,
-            request(body, "application/json"),
-            HttpResponse.BodyHandlers.ofByteArray(),
-            this,
-            timeout);
+    Answer response =
+        http.call(messages, json.writeValueAsBytes(body), this, headers("application/json"));
     JsonNode root;
     try {
       root = json.readTree(response.body());
     } catch (JacksonException e) {
-      return new Answer(response.statusCode(), response.body()); // the gateway says it is not JSON
+      return new Answer(response.status(), response.body()); // the gateway says it is not JSON
     }
-    if (response.statusCode() / 100 == 2) {
+    if (response.status() / 100 == 2) {
       return new Answer(
-          response.statusCode(),
+          response.status(),
           json.writeValueAsBytes(AnthropicTranslation.response(json, root, clock)));
     }
     ObjectNode error = AnthropicTranslation.error(json, root);
     return new Answer(
-        response.statusCode(), error == null ? response.body() : json.writeValueAsBytes(error));
+        response.status(), error == null ? response.body() : json.writeValueAsBytes(error));
   }
 
   @Override
@@ -129,15 +119,10 @@ final class AnthropicUpstream extends Upstream {
     } catch (AnthropicTranslation.Untranslatable e) {
       return AnthropicStream.refused(refusal(e.getMessage()));
     }
-    HttpResponse<InputStream> response =
-        UpstreamHttp.send(
-            http,
-            request(body, "text/event-stream"),
-            HttpResponse.BodyHandlers.ofInputStream(),
-            this,
-            timeout);
     return new AnthropicStream(
-        new UpstreamHttp.LineStream(response.statusCode(), response.body()), json, clock);
+        http.stream(messages, json.writeValueAsBytes(body), this, headers("text/event-stream")),
+        json,
+        clock);
   }
 
   private String refusal(String message) {
@@ -151,18 +136,21 @@ final class AnthropicUpstream extends Upstream {
     return json.writeValueAsString(error);
   }
 
-  private HttpRequest request(ObjectNode body, String accept) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + "/messages"))
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Accept", accept)
-            .header("anthropic-version", VERSION)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+  private String[] headers(String accept) {
     String secret = key.secret();
-    if (secret != null) {
-      request.header("x-api-key", secret);
-    }
-    return request.build();
+    return secret == null
+        ? new String[] {
+          "Content-Type", "application/json", "Accept", accept, "anthropic-version", VERSION
+        }
+        : new String[] {
+          "Content-Type",
+          "application/json",
+          "Accept",
+          accept,
+          "anthropic-version",
+          VERSION,
+          "x-api-key",
+          secret
+        };
   }
 }

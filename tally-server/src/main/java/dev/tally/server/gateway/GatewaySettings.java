@@ -13,8 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether {@code /v1} is served at all
  * @param upstreams the upstreams by name; the built-in {@value Upstreams#ECHO} upstream is always
  *     there (its model is {@code echo}), unless an upstream of that name is configured
- * @param timeout longest wait for an upstream's answer (its headers, for a stream); a slower one is
- *     a 504, or a fallback
+ * @param timeout longest wait for an upstream's answer, and in a stream for its next bytes; a
+ *     slower one is a 504 (or a fallback) before the answer began, a broken stream after
  * @param connectTimeout longest wait to connect to an upstream
  * @param limits requests and tokens per minute, per key and per user
  * @param keyBudgetRefresh longest time a key budget's spend, read from the ledger's raw events, is

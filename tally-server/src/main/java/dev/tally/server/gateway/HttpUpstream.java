@@ -1,11 +1,6 @@
 package dev.tally.server.gateway;
 
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -14,28 +9,25 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** An OpenAI-compatible API over HTTP/1.1 (OpenAI, vLLM, Ollama, LiteLLM, ...). */
 final class HttpUpstream extends Upstream {
-  private final HttpClient http;
+  private final UpstreamHttp http;
   private final JsonMapper json;
   private final String base;
   private final UpstreamKey key;
-  private final Duration timeout;
 
   HttpUpstream(
       String name,
       List<String> models,
       Map<String, String> aliases,
       @Nullable String fallback,
-      HttpClient http,
+      UpstreamHttp http,
       JsonMapper json,
       String baseUrl,
-      UpstreamKey key,
-      Duration timeout) {
+      UpstreamKey key) {
     super(name, models, aliases, fallback);
     this.http = http;
     this.json = json;
     this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.key = key;
-    this.timeout = timeout;
   }
 
   @Override
@@ -50,39 +42,28 @@ final class HttpUpstream extends Upstream {
 
   @Override
   Answer call(String path, ObjectNode request) {
-    HttpResponse<byte[]> response =
-        UpstreamHttp.send(
-            http,
-            request(path, request, "application/json"),
-            HttpResponse.BodyHandlers.ofByteArray(),
-            this,
-            timeout);
-    return new Answer(response.statusCode(), response.body());
+    return http.call(
+        URI.create(base + path),
+        json.writeValueAsBytes(request),
+        this,
+        headers("application/json"));
   }
 
   @Override
   Stream stream(ObjectNode request) {
-    HttpResponse<InputStream> response =
-        UpstreamHttp.send(
-            http,
-            request("/chat/completions", request, "text/event-stream"),
-            HttpResponse.BodyHandlers.ofInputStream(),
-            this,
-            timeout);
-    return new UpstreamHttp.LineStream(response.statusCode(), response.body());
+    return http.stream(
+        URI.create(base + "/chat/completions"),
+        json.writeValueAsBytes(request),
+        this,
+        headers("text/event-stream"));
   }
 
-  private HttpRequest request(String path, ObjectNode body, String accept) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Accept", accept)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+  private String[] headers(String accept) {
     String bearer = key.bearer();
-    if (bearer != null) {
-      request.header("Authorization", bearer);
-    }
-    return request.build();
+    return bearer == null
+        ? new String[] {"Content-Type", "application/json", "Accept", accept}
+        : new String[] {
+          "Content-Type", "application/json", "Accept", accept, "Authorization", bearer
+        };
   }
 }

@@ -17,11 +17,13 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A streamed chat completion, relayed line by line on the request thread: the upstream's SSE lines
- * reach the client as they arrive, unchanged ({@code data: [DONE]} included), flushed at each
- * event. The upstream is always asked for {@code stream_options.include_usage}; its usage chunk
- * reaches the client only if the client asked for it. Every line also feeds an {@link
- * OpenAiChatStreamAdapter}, which counts the generated text and reads the usage (cached and
- * reasoning tokens) into the request's {@link UsageStream}.
+ * reach the client as they arrive, unchanged ({@code data: [DONE]} included), flushed at the end of
+ * each event unless more of the upstream's bytes are already waiting to be read: events that arrive
+ * apart are flushed one by one, a burst that arrived together goes out in one write. The upstream
+ * is always asked for {@code stream_options.include_usage}; its usage chunk reaches the client only
+ * if the client asked for it. Every line also feeds an {@link OpenAiChatStreamAdapter}, which
+ * counts the generated text and reads the usage (cached and reasoning tokens) into the request's
+ * {@link UsageStream}.
  *
  * <p>A client that leaves is noticed when a write to it fails: the upstream response is closed
  * (which cancels the upstream call) and the stream is {@code CANCELLED} with the prompt and the
@@ -97,10 +99,18 @@ final class StreamRelay {
     response.setHeader("Cache-Control", "no-cache");
     OpenAiChatStreamAdapter adapter = new OpenAiChatStreamAdapter(usage);
     boolean local = upstream instanceof EchoUpstream;
+    boolean burst;
+    try {
+      burst = answer.ready();
+    } catch (IOException e) {
+      burst = false; // the first read will say what is wrong
+    }
     ServletOutputStream out;
     try {
       out = response.getOutputStream();
-      response.flushBuffer();
+      if (!burst) {
+        response.flushBuffer(); // the headers now; with the first event when it is already here
+      }
     } catch (IOException e) {
       usage.cancel();
       return;
@@ -135,18 +145,23 @@ final class StreamRelay {
         if ((adapter.isDone() || adapter.error() != null) && !client.pending()) {
           break;
         }
+        if (client.unflushed() && !answer.ready()) {
+          client.flush();
+        }
       }
       adapter.end();
       if (exact != null) {
         usage.usage(exact);
       }
       client.endEvent();
+      client.flush();
     } catch (ClientGone e) {
-      answer.close();
+      answer.cancel();
       usage.cancel();
       service.admission().used(exchange, usage.tokens().total());
       return;
     } catch (IOException e) {
+      answer.cancel();
       usage.fail(
           new ErrorInfo(
               "upstream.broken",
@@ -202,10 +217,11 @@ final class StreamRelay {
     return GatewayService.usage(chunk.path("usage"), upstream);
   }
 
-  /** The client's side: lines of the current event, written and flushed at its end. */
+  /** The client's side: lines of the current event, written; whole events, flushed. */
   private static final class Client {
     private final ServletOutputStream out;
     private boolean pending;
+    private boolean unflushed;
 
     Client(ServletOutputStream out) {
       this.out = out;
@@ -213,6 +229,10 @@ final class StreamRelay {
 
     boolean pending() {
       return pending;
+    }
+
+    boolean unflushed() {
+      return unflushed;
     }
 
     void line(String line) {
@@ -231,8 +251,20 @@ final class StreamRelay {
       }
       try {
         out.write(NEWLINE);
-        out.flush();
         pending = false;
+        unflushed = true;
+      } catch (IOException e) {
+        throw new ClientGone();
+      }
+    }
+
+    void flush() {
+      if (!unflushed) {
+        return;
+      }
+      try {
+        out.flush();
+        unflushed = false;
       } catch (IOException e) {
         throw new ClientGone();
       }

@@ -86,9 +86,26 @@ abstract class Upstream {
     /** The next line, or null at the end. */
     @Nullable String nextLine() throws java.io.IOException;
 
+    /**
+     * Whether the next line is already here, so reading it will not wait on the upstream; false
+     * when that cannot be known. The relay flushes the client only when nothing is waiting.
+     */
+    default boolean ready() throws java.io.IOException {
+      return false;
+    }
+
     /** For a non-2xx status: the start of the body. */
     String errorBody() throws java.io.IOException;
 
+    /**
+     * Ends the exchange at once (the client left): the upstream's connection is closed rather than
+     * read to the end. By default the same as {@link #close}.
+     */
+    default void cancel() {
+      close();
+    }
+
+    /** Done with it: what is left of the answer is read so that its connection can be reused. */
     @Override
     void close();
   }

@@ -4,80 +4,202 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the HTTP upstreams share: a call whose I/O failures become {@link UpstreamFailure}s (their
- * text scrubbed of the upstream's key), and a streamed body read line by line.
+ * The HTTP client of the upstreams: Apache HttpClient's blocking client over a pool of kept-alive
+ * HTTP/1.1 connections, so a call is written and read on the request thread itself, with no
+ * selector thread or future between them (the JDK client's blocking send goes through its
+ * asynchronous machinery, several thread hand-offs per call). I/O failures become {@link
+ * UpstreamFailure}s, their text scrubbed of the upstream's key; a streamed body is read line by
+ * line.
+ *
+ * <p>Timeouts: {@code connectTimeout} to connect (and to get a pooled connection); {@code timeout}
+ * for any wait on the upstream's bytes: its answer, and for a stream each silence between two
+ * reads. A pooled connection idle for more than {@value #VALIDATE_AFTER_IDLE_SECONDS} s is checked
+ * before it is used again; one idle for {@value #EVICT_IDLE_SECONDS} s is closed.
  */
-final class UpstreamHttp {
+final class UpstreamHttp implements AutoCloseable {
   /** The most of an error body read from a failed stream. */
   static final int MAX_ERROR_BODY = 64 * 1024;
 
-  private UpstreamHttp() {}
+  /** Connections open at once, to all upstreams together (more than the server has threads). */
+  static final int MAX_CONNECTIONS = 1024;
+
+  static final int VALIDATE_AFTER_IDLE_SECONDS = 2;
+  static final int EVICT_IDLE_SECONDS = 60;
+
+  private final CloseableHttpClient http;
+  private final Duration timeout;
+
+  UpstreamHttp(Duration connectTimeout, Duration timeout) {
+    this.timeout = timeout;
+    Timeout connect = Timeout.of(connectTimeout);
+    Timeout read = Timeout.of(timeout);
+    this.http =
+        HttpClients.custom()
+            .setConnectionManager(
+                PoolingHttpClientConnectionManagerBuilder.create()
+                    .setMaxConnTotal(MAX_CONNECTIONS)
+                    .setMaxConnPerRoute(MAX_CONNECTIONS)
+                    .setDefaultSocketConfig(
+                        SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(read).build())
+                    .setDefaultConnectionConfig(
+                        ConnectionConfig.custom()
+                            .setConnectTimeout(connect)
+                            .setSocketTimeout(read)
+                            .setValidateAfterInactivity(
+                                TimeValue.ofSeconds(VALIDATE_AFTER_IDLE_SECONDS))
+                            .build())
+                    .build())
+            .setDefaultRequestConfig(
+                RequestConfig.custom()
+                    .setConnectionRequestTimeout(connect)
+                    .setResponseTimeout(read)
+                    .build())
+            // the gateway decides what is sent again (see call); a body passes through as it is
+            .disableAutomaticRetries()
+            .disableRedirectHandling()
+            .disableContentCompression()
+            .disableCookieManagement()
+            .disableAuthCaching()
+            .disableConnectionState()
+            .evictIdleConnections(TimeValue.ofSeconds(EVICT_IDLE_SECONDS))
+            .build();
+  }
 
   /**
-   * Sends a request; any HTTP status is an answer. A request that met a stale pooled connection —
-   * the upstream closed it before sending a single byte of an answer, as servers do with
-   * connections left idle — is sent once more on a fresh connection. That can repeat a request the
-   * upstream had read before it closed; the alternative is a 502 after every idle period, and a
-   * chat completion changes nothing upstream but its cost.
+   * POSTs {@code body} and reads the whole answer; any HTTP status is an answer.
    *
+   * @param headers names and values, alternating
    * @throws UpstreamFailure when the upstream cannot be reached or does not answer in time
    */
-  static <T> HttpResponse<T> send(
-      HttpClient http,
-      HttpRequest request,
-      HttpResponse.BodyHandler<T> body,
-      Upstream upstream,
-      Duration timeout) {
+  Upstream.Answer call(URI uri, byte[] body, Upstream upstream, String... headers) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return http.send(request, body);
-      } catch (HttpTimeoutException e) {
-        throw new UpstreamFailure(
-            UpstreamFailure.Kind.TIMEOUT,
-            "upstream '"
-                + upstream.name()
-                + "' did not answer within "
-                + timeout.toMillis()
-                + " ms");
+        return http.execute(
+            post(uri, body, headers),
+            response -> {
+              HttpEntity entity = response.getEntity();
+              return new Upstream.Answer(
+                  response.getCode(),
+                  entity == null ? new byte[0] : EntityUtils.toByteArray(entity));
+            });
       } catch (IOException e) {
         if (attempt == 1 && closedBeforeAnswering(e)) {
           continue;
         }
-        throw new UpstreamFailure(
-            UpstreamFailure.Kind.CONNECT,
-            "upstream '"
-                + upstream.name()
-                + "' could not be reached: "
-                + upstream.scrub(String.valueOf(e.getMessage())));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new UpstreamFailure(
-            UpstreamFailure.Kind.CONNECT,
-            "interrupted while waiting for upstream '" + upstream.name() + "'");
+        throw failure(e, upstream);
       }
     }
   }
 
   /**
-   * Whether the connection ended before the first byte of an answer: the JDK client's end of stream
-   * on a response header it had not begun to read.
+   * POSTs {@code body} and returns the answer's status with its body open, to read line by line;
+   * the caller closes it.
+   *
+   * @param headers names and values, alternating
+   * @throws UpstreamFailure when the upstream cannot be reached or does not answer in time
    */
-  static boolean closedBeforeAnswering(IOException e) {
-    String message = e.getMessage();
-    return e instanceof java.io.EOFException
-        || message != null && message.contains("received no bytes");
+  LineStream stream(URI uri, byte[] body, Upstream upstream, String... headers) {
+    for (int attempt = 1; ; attempt++) {
+      ClassicHttpResponse response;
+      try {
+        response = http.executeOpen(null, post(uri, body, headers), null);
+      } catch (IOException e) {
+        if (attempt == 1 && closedBeforeAnswering(e)) {
+          continue;
+        }
+        throw failure(e, upstream);
+      }
+      HttpEntity entity = response.getEntity();
+      try {
+        return new LineStream(
+            response.getCode(),
+            entity == null ? InputStream.nullInputStream() : entity.getContent());
+      } catch (IOException e) {
+        close(response);
+        throw failure(e, upstream);
+      }
+    }
   }
 
-  /** The body of a streamed answer, line by line; closing it cancels the upstream exchange. */
+  private static HttpPost post(URI uri, byte[] body, String... headers) {
+    HttpPost post = new HttpPost(uri);
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      post.setHeader(headers[i], headers[i + 1]);
+    }
+    post.setEntity(new ByteArrayEntity(body, null));
+    return post;
+  }
+
+  private UpstreamFailure failure(IOException e, Upstream upstream) {
+    if (e instanceof SocketTimeoutException && !(e instanceof ConnectTimeoutException)) {
+      return new UpstreamFailure(
+          UpstreamFailure.Kind.TIMEOUT,
+          "upstream '" + upstream.name() + "' did not answer within " + timeout.toMillis() + " ms");
+    }
+    return new UpstreamFailure(
+        UpstreamFailure.Kind.CONNECT,
+        "upstream '"
+            + upstream.name()
+            + "' could not be reached: "
+            + upstream.scrub(String.valueOf(e.getMessage())));
+  }
+
+  /**
+   * Whether the connection ended before the first byte of an answer: a stale pooled connection, one
+   * the upstream closed (as servers do after idle time) before it read or answered the request.
+   * Such a request is sent once more on a new connection. That can repeat a request the upstream
+   * had read before it closed; the alternative is a 502 after every idle period, and a chat
+   * completion changes nothing upstream but its cost.
+   */
+  static boolean closedBeforeAnswering(IOException e) {
+    return e instanceof NoHttpResponseException;
+  }
+
+  private static void close(ClassicHttpResponse response) {
+    try {
+      response.close();
+    } catch (IOException e) {
+      // nothing else to do
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      http.close();
+    } catch (IOException e) {
+      // closing at shutdown; nothing else to do
+    }
+  }
+
+  /**
+   * The body of a streamed answer, line by line. {@link #close} reads what is left of it, so that
+   * its connection goes back to the pool; {@link #cancel} closes the connection at once, which ends
+   * the upstream's exchange.
+   */
   static final class LineStream implements Upstream.Stream {
     private final int status;
     private final InputStream body;
@@ -99,6 +221,12 @@ final class UpstreamHttp {
       return lines.readLine();
     }
 
+    /** Lines buffered, or bytes received and not yet read (not across a chunk boundary). */
+    @Override
+    public boolean ready() throws IOException {
+      return lines.ready();
+    }
+
     @Override
     public String errorBody() throws IOException {
       char[] head = new char[MAX_ERROR_BODY];
@@ -111,11 +239,24 @@ final class UpstreamHttp {
     }
 
     @Override
+    public void cancel() {
+      try {
+        if (body instanceof EofSensorInputStream sensor) {
+          sensor.abort();
+        } else {
+          body.close();
+        }
+      } catch (IOException e) {
+        // cancelling; nothing else to do
+      }
+    }
+
+    @Override
     public void close() {
       try {
         body.close();
       } catch (IOException e) {
-        // closing is how we cancel; nothing else to do
+        // the connection is dropped instead of pooled; nothing else to do
       }
     }
   }

@@ -11,9 +11,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -93,23 +90,23 @@ class StaleConnectionTest {
     server.close();
   }
 
-  private HttpResponse<String> send(HttpClient http, Upstream upstream) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/x"))
-            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\"}"))
-            .build();
-    return UpstreamHttp.send(
-        http, request, HttpResponse.BodyHandlers.ofString(), upstream, Duration.ofSeconds(5));
+  private Upstream.Answer send(UpstreamHttp http, Upstream upstream) {
+    return http.call(
+        URI.create("http://127.0.0.1:" + server.getLocalPort() + "/v1/x"),
+        "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8),
+        upstream,
+        "Content-Type",
+        "application/json");
   }
 
   @Test
   void aRequestOnAConnectionTheUpstreamClosedIsSentOnceMoreOnANewOne() throws IOException {
     start(false);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    UpstreamHttp http = new UpstreamHttp(Duration.ofSeconds(5), Duration.ofSeconds(5));
     Upstream upstream = UpstreamsTest.upstream("u", List.of("m"), Map.of(), null);
 
-    assertThat(send(http, upstream).statusCode()).isEqualTo(200);
-    assertThat(send(http, upstream).statusCode()).isEqualTo(200);
+    assertThat(send(http, upstream).status()).isEqualTo(200);
+    assertThat(send(http, upstream).status()).isEqualTo(200);
 
     // the second request reached the stale connection, then a fresh one
     assertThat(requests.get()).isEqualTo(3);
@@ -118,7 +115,7 @@ class StaleConnectionTest {
   @Test
   void anUpstreamThatNeverAnswersIsTriedTwiceAndIsThenAFailure() throws IOException {
     start(true);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    UpstreamHttp http = new UpstreamHttp(Duration.ofSeconds(5), Duration.ofSeconds(5));
     Upstream upstream = UpstreamsTest.upstream("u", List.of("m"), Map.of(), null);
 
     assertThatThrownBy(() -> send(http, upstream))

@@ -3,7 +3,6 @@ package dev.tally.server.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
 class UpstreamsTest {
+  private static final UpstreamHttp HTTP =
+      new UpstreamHttp(Duration.ofSeconds(1), Duration.ofSeconds(1));
+
   static Upstream upstream(
       String name, List<String> models, Map<String, String> aliases, @Nullable String fallback) {
     return new HttpUpstream(
@@ -19,11 +21,10 @@ class UpstreamsTest {
         models,
         aliases,
         fallback,
-        HttpClient.newHttpClient(),
+        HTTP,
         JsonMapper.builder().build(),
         "http://127.0.0.1:1/v1",
-        UpstreamKey.of("sk-secret-value"),
-        Duration.ofSeconds(1));
+        UpstreamKey.of("sk-secret-value"));
   }
 
   @Test
