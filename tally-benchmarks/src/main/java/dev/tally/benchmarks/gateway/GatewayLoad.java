@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's added latency, in one run: starts {@link SlowUpstream} (answers after a fixed
@@ -63,7 +63,6 @@ public final class GatewayLoad {
           .build();
   private final Map<String, String> args;
   private final long pid;
-  private String key = "";
 
   private GatewayLoad(Map<String, String> args, long pid) {
     this.args = args;
@@ -138,10 +137,10 @@ public final class GatewayLoad {
 
   private void run(int upstreamPort, int port) throws Exception {
     String gateway = "http://127.0.0.1:" + port;
-    Target direct = new Target(upstreamPort);
-    Target viaGateway = new Target(port);
     awaitUp(gateway);
-    key = createKey(gateway);
+    String key = createKey(gateway);
+    Target direct = new Target(upstreamPort, key);
+    Target viaGateway = new Target(port, key);
     if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
       send(
           "PUT",
@@ -182,7 +181,7 @@ public final class GatewayLoad {
                   rate,
                   seconds,
                   (throughGateway ? "gateway " : "direct  ") + kind + " @" + rate);
-          results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
+          results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
         }
       }
     }
@@ -191,7 +190,7 @@ public final class GatewayLoad {
       for (Target target : List.of(direct, viaGateway)) {
         String name = (target == viaGateway ? "gateway " : "direct  ") + kind + " saturation";
         Phase p = closedLoop(target, stream, concurrency, saturation, name);
-        results.computeIfAbsent(p.name, n -> new ArrayList<>()).add(p);
+        results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
       }
     }
     System.out.println();
@@ -204,110 +203,24 @@ public final class GatewayLoad {
           "%s @%d/s: p50 added %.3f ms, p99 added %.3f ms (per round: %s), gateway overhead header p50 %.3f / p99 %.3f ms, server CPU %.1f us/request%n",
           kind,
           rate,
-          median(gw, x -> x.p50) - median(d, x -> x.p50),
-          median(gw, x -> x.p99) - median(d, x -> x.p99),
-          perRound(d, gw),
-          median(gw, x -> x.overheadP50),
-          median(gw, x -> x.overheadP99),
-          median(gw, x -> x.cpuMicrosPerRequest));
+          Phase.median(gw, Phase::p50) - Phase.median(d, Phase::p50),
+          Phase.median(gw, Phase::p99) - Phase.median(d, Phase::p99),
+          Phase.p99AddedPerRound(d, gw),
+          Phase.median(gw, Phase::overheadP50),
+          Phase.median(gw, Phase::overheadP99),
+          Phase.median(gw, Phase::cpuMicrosPerRequest));
       Phase ds = results.get("direct  " + kind + " saturation").get(0);
       Phase gs = results.get("gateway " + kind + " saturation").get(0);
       System.out.printf(
           Locale.ROOT,
           "%s saturation: direct %.0f/s, gateway %.0f/s, ratio %.3f; p99 direct %.2f ms, gateway %.2f ms, server CPU %.1f us/request%n",
           kind,
-          ds.rate,
-          gs.rate,
-          gs.rate / ds.rate,
-          ds.p99,
-          gs.p99,
-          gs.cpuMicrosPerRequest);
-    }
-  }
-
-  private static String perRound(List<Phase> d, List<Phase> gw) {
-    StringBuilder s = new StringBuilder();
-    for (int i = 0; i < d.size(); i++) {
-      s.append(
-          String.format(Locale.ROOT, "%s%.3f", i == 0 ? "" : ", ", gw.get(i).p99 - d.get(i).p99));
-    }
-    return s.toString();
-  }
-
-  private interface Figure {
-    double of(Phase p);
-  }
-
-  private static double median(List<Phase> phases, Figure f) {
-    double[] v = phases.stream().mapToDouble(f::of).sorted().toArray();
-    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  /** One measured phase. */
-  private static final class Phase {
-    String name = "";
-    int count;
-    int errors;
-    double rate;
-    double p50;
-    double p90;
-    double p99;
-    double p999;
-    double max;
-    double overheadP50;
-    double overheadP99;
-    double cpuMicrosPerRequest;
-  }
-
-  /** Where the load goes: the fake upstream directly, or the gateway; kept-alive connections. */
-  private final class Target {
-    final String host = "127.0.0.1";
-    final int port;
-    final java.util.concurrent.ConcurrentLinkedDeque<LoadConnection> idle =
-        new java.util.concurrent.ConcurrentLinkedDeque<>();
-
-    Target(int port) {
-      this.port = port;
-    }
-
-    byte[] request(boolean stream) {
-      return LoadConnection.post(
-          host,
-          port,
-          "/v1/chat/completions",
-          String.format(Locale.ROOT, BODY, stream ? ",\"stream\":true" : ""),
-          key);
-    }
-
-    LoadConnection take() throws IOException {
-      LoadConnection c = idle.pollFirst();
-      return c != null ? c : new LoadConnection(host, port);
-    }
-
-    void give(LoadConnection c) {
-      idle.addFirst(c);
-    }
-  }
-
-  /** One request on a connection of the target's; errors close it (the next one opens anew). */
-  private static LoadConnection.@Nullable Answer call(
-      Target target, LoadConnection[] held, byte[] request) {
-    try {
-      if (held[0] == null) {
-        held[0] = target.take();
-      }
-      LoadConnection.Answer a = held[0].exchange(request);
-      if (a.close()) {
-        held[0].close();
-        held[0] = null;
-      }
-      return a;
-    } catch (IOException | RuntimeException e) {
-      if (held[0] != null) {
-        held[0].close();
-        held[0] = null;
-      }
-      return null;
+          ds.rate(),
+          gs.rate(),
+          gs.rate() / ds.rate(),
+          ds.p99(),
+          gs.p99(),
+          gs.cpuMicrosPerRequest());
     }
   }
 
@@ -327,42 +240,32 @@ public final class GatewayLoad {
     double[] overhead = new double[total];
     AtomicInteger errors = new AtomicInteger();
     AtomicInteger next = new AtomicInteger();
-    byte[] request = target.request(stream);
+    byte[] request = target.request(BODY, stream);
     long interval = 1_000_000_000L / rate;
     long cpuBefore = cpuNanos();
     long ownBefore = ownCpuNanos();
     long start = System.nanoTime() + 20_000_000L;
-    List<Thread> threads = new ArrayList<>();
-    for (int w = 0; w < workers; w++) {
-      Thread t =
-          new Thread(
-              () -> {
-                LoadConnection[] held = new LoadConnection[1];
-                for (int i; (i = next.getAndIncrement()) < total; ) {
-                  long intended = start + i * interval;
-                  for (long wait; (wait = intended - System.nanoTime()) > 0; ) {
-                    LockSupport.parkNanos(wait);
-                  }
-                  LoadConnection.Answer a = call(target, held, request);
-                  latency[i] = System.nanoTime() - intended;
-                  if (a == null || a.status() != 200 || !a.bodyContains(EXPECTED)) {
-                    errors.incrementAndGet();
-                  } else {
-                    overhead[i] = a.overheadMillis();
-                  }
-                }
-                if (held[0] != null) {
-                  target.give(held[0]);
-                }
-              },
-              "open-loop-" + w);
-      t.setDaemon(true);
-      t.start();
-      threads.add(t);
-    }
-    for (Thread t : threads) {
-      t.join(TimeUnit.SECONDS.toMillis(seconds + 60L));
-    }
+    runThreads(
+        workers,
+        "open-loop-",
+        TimeUnit.SECONDS.toMillis(seconds + 60L),
+        w -> {
+          Target.Client client = target.client();
+          for (int i; (i = next.getAndIncrement()) < total; ) {
+            long intended = start + i * interval;
+            for (long wait; (wait = intended - System.nanoTime()) > 0; ) {
+              LockSupport.parkNanos(wait);
+            }
+            LoadConnection.Answer a = client.call(request);
+            latency[i] = System.nanoTime() - intended;
+            if (a == null || a.status() != 200 || !a.bodyContains(EXPECTED)) {
+              errors.incrementAndGet();
+            } else {
+              overhead[i] = a.overheadMillis();
+            }
+          }
+          client.release();
+        });
     double elapsed = (System.nanoTime() - start) / 1e9;
     return report(
         name, latency, overhead, errors.get(), total / elapsed, cpuBefore, ownBefore, total);
@@ -371,46 +274,36 @@ public final class GatewayLoad {
   /** {@code concurrency} clients, each sending its next request when the last one is answered. */
   private Phase closedLoop(Target target, boolean stream, int concurrency, int seconds, String name)
       throws Exception {
-    byte[] request = target.request(stream);
-    List<long[]> samples = new ArrayList<>();
+    byte[] request = target.request(BODY, stream);
     AtomicLong count = new AtomicLong();
     AtomicInteger errors = new AtomicInteger();
     long cpuBefore = cpuNanos();
     long ownBefore = ownCpuNanos();
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
-    List<Thread> clients = new ArrayList<>();
-    for (int c = 0; c < concurrency; c++) {
-      long[] mine = new long[200_000];
-      samples.add(mine);
-      Thread t =
-          new Thread(
-              () -> {
-                LoadConnection[] held = new LoadConnection[1];
-                int n = 0;
-                while (System.nanoTime() < end && n < mine.length) {
-                  long t0 = System.nanoTime();
-                  LoadConnection.Answer a = call(target, held, request);
-                  if (a == null || a.status() != 200) {
-                    errors.incrementAndGet();
-                  }
-                  mine[n++] = System.nanoTime() - t0;
-                  count.incrementAndGet();
-                }
-                if (held[0] != null) {
-                  target.give(held[0]);
-                }
-              },
-              "load-" + c);
-      t.setDaemon(true);
-      t.start();
-      clients.add(t);
-    }
-    for (Thread t : clients) {
-      t.join();
-    }
+    long[][] samples = new long[concurrency][];
+    runThreads(
+        concurrency,
+        "load-",
+        0,
+        c -> {
+          long[] mine = samples[c] = new long[200_000];
+          Target.Client client = target.client();
+          int n = 0;
+          while (System.nanoTime() < end && n < mine.length) {
+            long t0 = System.nanoTime();
+            LoadConnection.Answer a = client.call(request);
+            if (a == null || a.status() != 200) {
+              errors.incrementAndGet();
+            }
+            mine[n++] = System.nanoTime() - t0;
+            count.incrementAndGet();
+          }
+          client.release();
+        });
     double elapsed = (System.nanoTime() - start) / 1e9;
-    long[] all = samples.stream().flatMapToLong(a -> Arrays.stream(a).filter(x -> x > 0)).toArray();
+    long[] all =
+        Arrays.stream(samples).flatMapToLong(a -> Arrays.stream(a).filter(x -> x > 0)).toArray();
     return report(
         name,
         all,
@@ -422,6 +315,22 @@ public final class GatewayLoad {
         all.length);
   }
 
+  /** Runs {@code body(i)} on {@code n} daemon threads and waits for them (0: without a limit). */
+  private static void runThreads(int n, String prefix, long joinMillis, IntConsumer body)
+      throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      Thread t = new Thread(() -> body.accept(index), prefix + i);
+      t.setDaemon(true);
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join(joinMillis);
+    }
+  }
+
   private Phase report(
       String name,
       long[] latency,
@@ -431,54 +340,13 @@ public final class GatewayLoad {
       long cpuBefore,
       long ownBefore,
       int requests) {
-    long cpu = cpuNanos() - cpuBefore;
-    long own = ownCpuNanos() - ownBefore;
-    long[] sorted = latency.clone();
-    Arrays.sort(sorted);
-    double[] heads = Arrays.stream(overhead).filter(x -> x >= 0 && x != 0.0).sorted().toArray();
-    Phase p = new Phase();
-    p.name = name;
-    p.count = latency.length;
-    p.errors = errors;
-    p.rate = rate;
-    p.p50 = pct(sorted, 0.50);
-    p.p90 = pct(sorted, 0.90);
-    p.p99 = pct(sorted, 0.99);
-    p.p999 = pct(sorted, 0.999);
-    p.max = sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6;
-    p.overheadP50 = heads.length == 0 ? 0 : heads[(int) (heads.length * 0.50)];
-    p.overheadP99 =
-        heads.length == 0 ? 0 : heads[Math.min(heads.length - 1, (int) (heads.length * 0.99))];
-    p.cpuMicrosPerRequest = name.startsWith("direct") ? 0 : cpu / 1e3 / Math.max(1, requests);
+    double cpuMicros = (cpuNanos() - cpuBefore) / 1e3 / Math.max(1, requests);
+    double ownMicros = (ownCpuNanos() - ownBefore) / 1e3 / Math.max(1, requests);
+    Phase p = Phase.of(name, latency, overhead, errors, rate, cpuMicros);
     if (!name.equals("warmup")) {
-      System.out.printf(
-          Locale.ROOT,
-          "%-28s n=%d err=%d rate=%.0f/s p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f ms"
-              + " overhead p50=%.3f p99=%.3f ms serverCPU=%.1f us/req loadgenCPU=%.1f us/req"
-              + " load=%s%n",
-          name,
-          p.count,
-          p.errors,
-          p.rate,
-          p.p50,
-          p.p90,
-          p.p99,
-          p.p999,
-          p.max,
-          p.overheadP50,
-          p.overheadP99,
-          cpu / 1e3 / Math.max(1, requests),
-          own / 1e3 / Math.max(1, requests),
-          loadAverage());
+      p.print(cpuMicros, ownMicros, loadAverage());
     }
     return p;
-  }
-
-  private static double pct(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
   }
 
   private long cpuNanos() {

@@ -35,17 +35,22 @@ final class LoadConnection implements AutoCloseable {
   /** The answer to one request: its status, the gateway's overhead header (-1 without), body. */
   record Answer(int status, double overheadMillis, byte[] body, boolean close) {
     boolean bodyContains(byte[] needle) {
-      outer:
-      for (int i = 0; i + needle.length <= body.length; i++) {
-        for (int j = 0; j < needle.length; j++) {
-          if (body[i + j] != needle[j]) {
-            continue outer;
-          }
-        }
-        return true;
-      }
-      return false;
+      return contains(body, needle);
     }
+  }
+
+  /** Whether {@code needle} occurs in {@code bytes} (also used by the fake upstream). */
+  static boolean contains(byte[] bytes, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (bytes[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Prepared bytes of a POST with a JSON body. */

@@ -88,7 +88,7 @@ final class SlowUpstream implements AutoCloseable {
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
           LockSupport.parkNanos(left);
         }
-        out.write(contains(body, STREAM_FLAG) ? STREAM : PLAIN);
+        out.write(LoadConnection.contains(body, STREAM_FLAG) ? STREAM : PLAIN);
         out.flush();
       }
     } catch (SocketException e) {
@@ -116,19 +116,6 @@ final class SlowUpstream implements AutoCloseable {
       }
     }
     return line.toString();
-  }
-
-  private static boolean contains(byte[] body, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= body.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (body[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private static byte[] answer(String contentType, byte[] body) {

@@ -9,8 +9,6 @@ import dev.tally.core.event.UsageContext;
 import dev.tally.core.event.UsageSource;
 import dev.tally.core.pricing.PriceCatalog;
 import dev.tally.server.auth.Caller;
-import dev.tally.server.budget.BudgetExceededException;
-import dev.tally.server.budget.BudgetUnavailableException;
 import dev.tally.server.budget.CallReservations;
 import dev.tally.server.model.TokenCounter;
 import jakarta.servlet.http.HttpServletResponse;
@@ -19,8 +17,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
-import java.util.Map;
-import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -51,7 +47,7 @@ final class GatewayService {
   private final Clock clock;
   private final StreamRelay relay;
   private final TokenCounter tokens;
-  private CallReservations reservations = CallReservations.off();
+  private GatewayReservations reservations;
 
   GatewayService(
       Upstreams upstreams,
@@ -69,11 +65,12 @@ final class GatewayService {
     this.clock = clock;
     this.relay = new StreamRelay(this, json, tokens);
     this.tokens = tokens;
+    this.reservations = new GatewayReservations(CallReservations.off(), tokens);
   }
 
   /** Fleet-wide budgets: chat completions and embeddings reserve their estimate first. */
   GatewayService reserving(CallReservations reservations) {
-    this.reservations = reservations;
+    this.reservations = new GatewayReservations(reservations, tokens);
     return this;
   }
 
@@ -85,70 +82,12 @@ final class GatewayService {
     route.upstream().accepts("/chat/completions", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
-    try (CallReservations.Call reserved = reserve(exchange, route, request)) {
+    try (CallReservations.Call reserved = reservations.chat(exchange, route, request)) {
       if (request.path("stream").asBoolean(false)) {
         relay.stream(exchange, route, request, response);
       } else {
         plain("chat", "/chat/completions", exchange, route, request, response);
       }
-    }
-  }
-
-  /**
-   * Reserves a chat completion's estimate (its prompt counted plus {@code max_completion_tokens} or
-   * {@code max_tokens}, else the configured default) before the upstream is called; the request's
-   * usage stream ({@link #start}) settles it. Refused: 429 {@code insufficient_quota} naming the
-   * budget, with {@code Retry-After}; store down and fail closed: 503.
-   */
-  private CallReservations.Call reserve(
-      GatewayExchange exchange, Upstreams.Route route, ObjectNode request) {
-    if (!reservations.enabled()) {
-      return CallReservations.Call.NONE;
-    }
-    return reserve(
-        exchange, route, () -> tokens.countPrompt(Messages.of(request)), maxOutput(request));
-  }
-
-  private static OptionalLong maxOutput(ObjectNode request) {
-    JsonNode max =
-        request.path("max_completion_tokens").isNumber()
-            ? request.path("max_completion_tokens")
-            : request.path("max_tokens");
-    return max.isNumber() && max.asLong() >= 0
-        ? OptionalLong.of(max.asLong())
-        : OptionalLong.empty();
-  }
-
-  /** Reserves an estimate (see above); embeddings reserve their input's tokens. */
-  private CallReservations.Call reserve(
-      GatewayExchange exchange,
-      Upstreams.Route route,
-      java.util.function.LongSupplier promptTokens,
-      OptionalLong output) {
-    try {
-      CallReservations.Call call =
-          reservations.reserve(
-              exchange.requestId(),
-              exchange.caller().subject(),
-              route.model(),
-              promptTokens,
-              output);
-      exchange.reserved(call);
-      return call;
-    } catch (BudgetExceededException e) {
-      throw new GatewayException(
-          HttpStatus.TOO_MANY_REQUESTS,
-          "You exceeded your budget: " + e.getMessage() + ".",
-          "insufficient_quota",
-          "insufficient_quota",
-          Map.of("Retry-After", Long.toString(e.refusal().retryAfterSeconds())));
-    } catch (BudgetUnavailableException e) {
-      throw new GatewayException(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          e.getMessage(),
-          "server_error",
-          "budget_store_unavailable",
-          Map.of("Retry-After", "1"));
     }
   }
 
@@ -160,22 +99,9 @@ final class GatewayService {
     route.upstream().accepts("/embeddings", request);
     admission.admit(exchange, response);
     request.put("model", route.model());
-    try (CallReservations.Call reserved =
-        reserve(exchange, route, () -> inputTokens(request.path("input")), OptionalLong.of(0))) {
+    try (CallReservations.Call reserved = reservations.embeddings(exchange, route, request)) {
       plain("embeddings", "/embeddings", exchange, route, request, response);
     }
-  }
-
-  /** An embeddings input's tokens: a string, or each string of an array (token arrays as is). */
-  private long inputTokens(JsonNode input) {
-    if (input.isString()) {
-      return tokens.count(input.asString());
-    }
-    long total = 0;
-    for (JsonNode item : input) {
-      total += item.isString() ? tokens.count(item.asString()) : Math.max(1, item.size());
-    }
-    return total;
   }
 
   private void plain(

@@ -1,0 +1,82 @@
+package dev.tally.benchmarks.gateway;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where {@link GatewayLoad} sends: the fake upstream directly, or the gateway. Connections are kept
+ * alive and shared between phases: a {@link Client} holds one while its thread sends, and gives it
+ * back when the thread is done.
+ */
+final class Target {
+  private static final String HOST = "127.0.0.1";
+
+  private final int port;
+  private final String key;
+  private final ConcurrentLinkedDeque<LoadConnection> idle = new ConcurrentLinkedDeque<>();
+
+  /**
+   * @param key the Tally key sent as the bearer token (the fake upstream ignores it)
+   */
+  Target(int port, String key) {
+    this.port = port;
+    this.key = key;
+  }
+
+  /** The prepared bytes of the benchmark's chat completion, plain or streamed. */
+  byte[] request(String bodyFormat, boolean stream) {
+    return LoadConnection.post(
+        HOST,
+        port,
+        "/v1/chat/completions",
+        String.format(Locale.ROOT, bodyFormat, stream ? ",\"stream\":true" : ""),
+        key);
+  }
+
+  /** A sender of one thread's requests on one kept-alive connection at a time. */
+  Client client() {
+    return new Client();
+  }
+
+  final class Client {
+    private @Nullable LoadConnection held;
+
+    /**
+     * One request; null when it failed. An error or an answer that closes the connection closes it
+     * (the next request opens a new one).
+     */
+    LoadConnection.@Nullable Answer call(byte[] request) {
+      try {
+        if (held == null) {
+          LoadConnection c = idle.pollFirst();
+          held = c != null ? c : new LoadConnection(HOST, port);
+        }
+        LoadConnection.Answer a = held.exchange(request);
+        if (a.close()) {
+          drop();
+        }
+        return a;
+      } catch (IOException | RuntimeException e) {
+        drop();
+        return null;
+      }
+    }
+
+    /** Gives the connection back for the next phase. */
+    void release() {
+      if (held != null) {
+        idle.addFirst(held);
+        held = null;
+      }
+    }
+
+    private void drop() {
+      if (held != null) {
+        held.close();
+        held = null;
+      }
+    }
+  }
+}
