@@ -582,28 +582,12 @@ class GatewayServerTest {
   void aClientThatLeavesAStreamIsRecordedOnceAsCancelledWithItsTokens() throws Exception {
     String[] k = newKey();
     String message = "word ".repeat(400).trim(); // 401 words at 5 ms
-    HttpResponse<InputStream> response =
-        http.send(
-            request(k[1])
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                            + "\"content\":\""
-                            + message
-                            + "\"}]}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofInputStream());
-    try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      int data = 0;
-      String line;
-      while (data < 4 && (line = lines.readLine()) != null) {
-        if (line.startsWith("data: ")) {
-          data++;
-        }
-      }
-    }
-    response.body().close();
+    leaveAfterFourEvents(
+        k[1],
+        "{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\""
+            + message
+            + "\"}]}");
 
     JsonNode event =
         await()
@@ -629,26 +613,10 @@ class GatewayServerTest {
     String[] k = newKey();
     fake.mode(FakeUpstream.Mode.ENDLESS);
     int closedBefore = fake.closedByCaller();
-    HttpResponse<InputStream> response =
-        http.send(
-            request(k[1])
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":"
-                            + "\"user\",\"content\":\"Go on forever\"}]}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofInputStream());
-    try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      int data = 0;
-      String line;
-      while (data < 4 && (line = lines.readLine()) != null) {
-        if (line.startsWith("data: ")) {
-          data++;
-        }
-      }
-    }
-    response.body().close();
+    leaveAfterFourEvents(
+        k[1],
+        "{\"model\":\"gpt-test\",\"stream\":true,\"messages\":[{\"role\":"
+            + "\"user\",\"content\":\"Go on forever\"}]}");
 
     // the gateway closed its upstream connection instead of reading the endless rest of it
     await().atMost(WAIT).until(() -> fake.closedByCaller() > closedBefore);
@@ -721,5 +689,24 @@ class GatewayServerTest {
     return http.send(
         request(key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Starts a streamed chat completion, reads four data events and closes the connection. */
+  private void leaveAfterFourEvents(String key, String body) throws Exception {
+    HttpResponse<InputStream> response =
+        http.send(
+            request(key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      int data = 0;
+      String line;
+      while (data < 4 && (line = lines.readLine()) != null) {
+        if (line.startsWith("data: ")) {
+          data++;
+        }
+      }
+    }
+    response.body().close();
   }
 }
