@@ -121,6 +121,10 @@ class UsagePipelineJournalTest {
     TestSink up = TestSink.countingIds();
     UsagePipeline second = start(journaled(up));
     await().atMost(WAIT).until(() -> up.distinctIds() == 300);
+    // Counted and checkpointed after the sink has taken the batch: wait for the counts too.
+    await()
+        .atMost(WAIT)
+        .until(() -> second.stats().replayed() >= 300 && second.stats().journal().backlog() == 0);
     PipelineStats stats = second.stats();
     assertThat(stats.journal().recovered()).isEqualTo(300);
     assertThat(stats.replayed()).isEqualTo(300);

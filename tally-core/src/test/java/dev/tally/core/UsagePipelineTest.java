@@ -69,6 +69,8 @@ class UsagePipelineTest {
     await().atMost(WAIT).until(() -> sink.distinctIds() == 100);
     assertThat(sink.duplicates()).isZero();
     assertThat(sink.events().get(0)).isEqualTo(Events.chat("e0"));
+    // The worker counts a batch as delivered after the sink has taken it: wait for the count too.
+    await().atMost(WAIT).until(() -> pipeline.stats().delivered() >= 100);
     PipelineStats stats = pipeline.stats();
     assertThat(stats.accepted()).isEqualTo(100);
     assertThat(stats.delivered()).isEqualTo(100);
@@ -179,6 +181,8 @@ class UsagePipelineTest {
     UsagePipeline second = start(pipeline(alive).batchSize(1_000));
     await().atMost(WAIT).until(() -> alive.distinctIds() == 100_000);
     assertThat(alive.duplicates()).isZero();
+    // The worker counts a batch as replayed after the sink has taken it: wait for the count too.
+    await().atMost(WAIT).until(() -> second.stats().replayed() >= 100_000);
     assertThat(second.stats().replayed()).isEqualTo(100_000);
   }
 
