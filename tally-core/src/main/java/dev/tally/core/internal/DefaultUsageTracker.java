@@ -218,8 +218,7 @@ public final class DefaultUsageTracker implements UsageTracker {
 
     @Override
     public Duration elapsed() {
-      Duration d = Duration.between(startedAt, clock.instant());
-      return d.isNegative() ? Duration.ZERO : d;
+      return Elapsed.between(startedAt, clock.instant());
     }
 
     @Override

@@ -315,7 +315,6 @@ public final class TrackedStream implements UsageStream {
   }
 
   private static Duration nonNegative(Instant from, Instant to) {
-    Duration d = Duration.between(from, to);
-    return d.isNegative() ? Duration.ZERO : d;
+    return Elapsed.between(from, to);
   }
 }

@@ -31,7 +31,6 @@ final class JournalWorker {
   private static final Logger log = LoggerFactory.getLogger(JournalWorker.class);
   private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-  private static final long LINGER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final JournalPipeline pipeline;
   private final Journal journal;
@@ -58,6 +57,7 @@ final class JournalWorker {
   private @Nullable PendingBatch pending;
   private long recordsRead;
   private long idleParkNanos = MIN_PARK_NANOS;
+  private final Linger linger;
 
   JournalWorker(
       JournalPipeline pipeline,
@@ -75,6 +75,7 @@ final class JournalWorker {
     this.ticker = s.ticker();
     this.batchSize = s.batchSize();
     this.flushIntervalNanos = s.flushInterval().toNanos();
+    this.linger = new Linger(batchSize);
     this.exportTimeoutNanos = s.exportTimeout().toNanos();
     this.acceptObserver = s.acceptObserver();
     this.recoveredRecords = journal.stats().recoveredRecords();
@@ -214,9 +215,9 @@ final class JournalWorker {
   private int unreadableInPending;
 
   /**
-   * Reads up to a batch from the journal, lingering up to the flush interval for it to fill; null
-   * when there is nothing to deliver. Parks (50 µs backing off to 10 ms) when the journal is empty;
-   * flush and close unpark it.
+   * Reads up to a batch from the journal, lingering up to the flush interval for it to fill
+   * (looking again at the pace {@link Linger} sets); null when there is nothing to deliver. Parks
+   * (50 µs backing off to 10 ms) when the journal is empty; flush and close unpark it.
    */
   private @Nullable PendingBatch gather() {
     List<byte[]> records = new ArrayList<>();
@@ -226,7 +227,9 @@ final class JournalWorker {
       JournalBatch read = journal.read(batchSize - records.size());
       if (!read.isEmpty()) {
         if (records.isEmpty()) {
-          deadline = System.nanoTime() + flushIntervalNanos;
+          long now = System.nanoTime();
+          deadline = now + flushIntervalNanos;
+          linger.begin(now, read.records().size());
         }
         records.addAll(read.records());
         end = read.end();
@@ -243,11 +246,13 @@ final class JournalWorker {
         continue;
       }
       idleParkNanos = MIN_PARK_NANOS;
-      long remaining = deadline - System.nanoTime();
+      long now = System.nanoTime();
+      long remaining = deadline - now;
       if (records.size() >= batchSize || pipeline.closing || !flushes.isEmpty() || remaining <= 0) {
+        linger.end(now, records.size());
         break;
       }
-      park(Math.min(remaining, LINGER_PARK_NANOS));
+      park(linger.step(now, records.size(), remaining));
     }
     return decode(records, end);
   }

@@ -26,7 +26,6 @@ final class MemoryWorker {
   private static final Logger log = LoggerFactory.getLogger(MemoryWorker.class);
   private static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-  private static final long LINGER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final MemoryPipeline pipeline;
   private final ArrayBlockingQueue<UsageEvent> queue;
@@ -47,6 +46,7 @@ final class MemoryWorker {
   private volatile long closeDeadlineNanos;
   private volatile boolean abandonedCallEnded;
   private long idleParkNanos = MIN_PARK_NANOS;
+  private final Linger linger;
 
   MemoryWorker(MemoryPipeline pipeline, String threadName, String exporterThreadName) {
     this.pipeline = pipeline;
@@ -60,6 +60,7 @@ final class MemoryWorker {
     this.batchSize = s.batchSize();
     this.maxRetries = s.maxRetries();
     this.flushIntervalNanos = s.flushInterval().toNanos();
+    this.linger = new Linger(batchSize);
     this.exportTimeoutNanos = s.exportTimeout().toNanos();
     this.acceptObserver = s.acceptObserver();
     this.thread = new Thread(this::run, threadName);
@@ -173,18 +174,23 @@ final class MemoryWorker {
       }
     }
     idleParkNanos = MIN_PARK_NANOS;
-    // Linger for a fuller batch, waking every LINGER_PARK_NANOS: events wait in the queue
-    // meanwhile, so waking more often would only burn CPU that request threads need.
-    long deadline = System.nanoTime() + flushIntervalNanos;
+    // Linger for a fuller batch, looking again at the pace the arrival rate calls for (Linger):
+    // events wait in the queue meanwhile, so waking more often would only burn CPU that request
+    // threads need.
+    long now = System.nanoTime();
+    long deadline = now + flushIntervalNanos;
+    linger.begin(now, batch.size());
     while (batch.size() < batchSize && !closing() && flushes.isEmpty()) {
-      long remaining = deadline - System.nanoTime();
+      now = System.nanoTime();
+      long remaining = deadline - now;
       if (remaining <= 0) {
         break;
       }
       if (queue.drainTo(batch, batchSize - batch.size()) == 0 || batch.size() < batchSize) {
-        park(Math.min(remaining, LINGER_PARK_NANOS));
+        park(linger.step(now, batch.size(), remaining));
       }
     }
+    linger.end(System.nanoTime(), batch.size());
     return batch;
   }
 
