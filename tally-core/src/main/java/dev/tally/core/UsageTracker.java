@@ -10,6 +10,7 @@ import dev.tally.core.pipeline.UsagePipeline;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -72,6 +73,10 @@ public interface UsageTracker {
     return new TrackedStream(
         new TrackedStream.Settings(
             this::track,
+            null,
+            event -> event,
+            new AtomicLong(),
+            0,
             Clock.systemUTC(),
             TokenEstimator.charsPerToken(),
             true,
@@ -157,7 +162,7 @@ public interface UsageTracker {
   /** A tracker that submits to a pipeline. */
   static Builder builder(UsagePipeline pipeline) {
     Objects.requireNonNull(pipeline, "pipeline must not be null");
-    return new Builder(pipeline::submit);
+    return new Builder(pipeline::submit, pipeline::submitLater);
   }
 
   /**
@@ -165,7 +170,7 @@ public interface UsageTracker {
    * destination must not block.
    */
   static Builder builder(Consumer<UsageEvent> destination) {
-    return new Builder(Objects.requireNonNull(destination, "destination must not be null"));
+    return new Builder(Objects.requireNonNull(destination, "destination must not be null"), null);
   }
 
   /** The work of {@link #call}. */
@@ -192,6 +197,7 @@ public interface UsageTracker {
     public static final int DEFAULT_STREAM_TEXT_LIMIT = 256 * 1024;
 
     private final Consumer<UsageEvent> destination;
+    private final @Nullable Consumer<Supplier<UsageEvent>> later;
     private TokenEstimator estimator = TokenEstimator.charsPerToken();
     private int streamTextLimit = DEFAULT_STREAM_TEXT_LIMIT;
     private Clock clock = Clock.systemUTC();
@@ -199,8 +205,10 @@ public interface UsageTracker {
     private ContentCapture capture = ContentCapture.lengthsOnly();
     private Supplier<@Nullable String> traceIds = () -> null;
 
-    private Builder(Consumer<UsageEvent> destination) {
+    private Builder(
+        Consumer<UsageEvent> destination, @Nullable Consumer<Supplier<UsageEvent>> later) {
       this.destination = destination;
+      this.later = later;
     }
 
     /** The clock for timestamps and durations. */
@@ -252,7 +260,14 @@ public interface UsageTracker {
     public UsageTracker build() {
       return enabled
           ? new DefaultUsageTracker(
-              destination, clock, capture, traceIds, estimator, streamTextLimit)
+              destination,
+              later,
+              DefaultUsageTracker.DEFAULT_MAX_PENDING_CHARS,
+              clock,
+              capture,
+              traceIds,
+              estimator,
+              streamTextLimit)
           : noop();
     }
   }

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -32,6 +33,13 @@ public final class DefaultUsageTracker implements UsageTracker {
 
   public static final UsageTracker NOOP = new NoopTracker();
 
+  /**
+   * Characters of prompt and delivered text that streams finished later (see {@link
+   * TrackedStream.Settings}) may hold at once: 4 Mi characters, 8 MB. Past it streams are finished
+   * on the thread that ends them, so a stalled worker never makes the tracker hold unbounded text.
+   */
+  public static final long DEFAULT_MAX_PENDING_CHARS = 4L * 1024 * 1024;
+
   private final Consumer<UsageEvent> destination;
   private final Clock clock;
   private final ContentCapture capture;
@@ -40,8 +48,15 @@ public final class DefaultUsageTracker implements UsageTracker {
   private final LongAdder invalid = new LongAdder();
   private final TrackedStream.Settings streams;
 
+  /**
+   * A tracker handing finished events to {@code destination}, and streams whose tokens must be
+   * estimated to {@code later} when not null (to be finished off the ending thread), holding at
+   * most {@code maxPendingChars} of their text at once.
+   */
   public DefaultUsageTracker(
       Consumer<UsageEvent> destination,
+      @Nullable Consumer<Supplier<UsageEvent>> later,
+      long maxPendingChars,
       Clock clock,
       ContentCapture capture,
       Supplier<@Nullable String> traceIds,
@@ -54,6 +69,10 @@ public final class DefaultUsageTracker implements UsageTracker {
     this.streams =
         new TrackedStream.Settings(
             this::track,
+            later,
+            this::prepare,
+            new AtomicLong(),
+            maxPendingChars,
             clock,
             estimator,
             capture.mode() == CaptureMode.FULL,
@@ -65,12 +84,17 @@ public final class DefaultUsageTracker implements UsageTracker {
   @Override
   public void track(UsageEvent event) {
     try {
-      ContentSummary content = event.content();
-      ContentSummary allowed = capture.apply(content);
-      destination.accept(allowed.equals(content) ? event : event.withContent(allowed));
+      destination.accept(prepare(event));
     } catch (RuntimeException e) {
       failures.failure("track", "Tally: could not hand over a usage event", e);
     }
+  }
+
+  /** What every event goes through before it leaves: the content capture. */
+  private UsageEvent prepare(UsageEvent event) {
+    ContentSummary content = event.content();
+    ContentSummary allowed = capture.apply(content);
+    return allowed.equals(content) ? event : event.withContent(allowed);
   }
 
   @Override

@@ -31,6 +31,23 @@ final class StreamTokens {
       long deliveredTokens,
       @Nullable String model) {}
 
+  /** Whether {@link #resolve} would run the estimator on what was fed (the rules there). */
+  static boolean estimates(Fed fed) {
+    TokenUsage reported = fed.finalUsage();
+    if (reported != null && !(reported.total() == 0 && fed.deliveredChars() > 0)) {
+      return false;
+    }
+    CharSequence buffered = fed.bufferedText();
+    if (fed.deliveredChars() > 0 && buffered != null && buffered.length() > 0) {
+      return true;
+    }
+    TokenUsage partial = fed.partialUsage();
+    if (partial != null && partial.totalInput() > 0) {
+      return false;
+    }
+    return fed.promptTokens() < 0 && fed.prompt() != null && !fed.prompt().isEmpty();
+  }
+
   static Result resolve(Fed fed, TokenEstimator estimator, OnceLogger failures) {
     TokenUsage reported = fed.finalUsage();
     if (reported != null && !(reported.total() == 0 && fed.deliveredChars() > 0)) {

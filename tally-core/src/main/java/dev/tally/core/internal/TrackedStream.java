@@ -16,8 +16,11 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,14 +29,29 @@ import org.slf4j.LoggerFactory;
  * The stream behind {@link dev.tally.core.UsageTracker#startStream}. Ending is decided by one CAS
  * on {@code ended}, so exactly one of any number of concurrent ends records the event; feeding and
  * the final read of what was fed share one lock, uncontended in the usual case of one relaying
- * thread. Nothing is tokenized before the end.
+ * thread. Nothing is tokenized before the end. A stream whose tokens must be estimated is, when the
+ * tracker submits to a pipeline, finished there ({@code Settings.later}): the ending thread only
+ * hands it over, and the pipeline's worker counts the text, a batch of streams at a time, with the
+ * tokenizer's tables warm in its cache (about half the CPU of counting each on its own request
+ * thread). The event's times are taken when the stream ends, not when it is finished.
  */
 public final class TrackedStream implements UsageStream {
   private static final Logger log = LoggerFactory.getLogger(TrackedStream.class);
 
-  /** How the tracker that starts streams is configured. */
+  /**
+   * How the tracker that starts streams is configured. {@code destination} takes a finished event;
+   * {@code later}, when not null, takes a stream whose tokens must be estimated, to be finished off
+   * the ending thread (by the pipeline's worker, a batch of estimates at a time), as long as the
+   * text such streams hold stays within {@code maxPendingChars} ({@code pendingChars} counts it);
+   * past that, streams are finished at once. {@code prepare} is what the tracker does to every
+   * event before it leaves (content capture).
+   */
   public record Settings(
       Consumer<UsageEvent> destination,
+      @Nullable Consumer<Supplier<UsageEvent>> later,
+      UnaryOperator<UsageEvent> prepare,
+      AtomicLong pendingChars,
+      long maxPendingChars,
       Clock clock,
       TokenEstimator estimator,
       boolean keepText,
@@ -63,6 +81,7 @@ public final class TrackedStream implements UsageStream {
   private @Nullable TokenUsage finalUsage;
   private @Nullable TokenUsage partialUsage;
   private @Nullable TokenUsage recorded;
+  private StreamTokens.@Nullable Result resolved; // once ended: the decided tokens, computed once
 
   public TrackedStream(
       Settings settings, String operation, UsageContext context, @Nullable String traceId) {
@@ -205,6 +224,13 @@ public final class TrackedStream implements UsageStream {
         return recorded;
       }
       try {
+        if (ended.get()) {
+          // Ended but not yet finished (the worker finishes it): decide once, for both.
+          if (resolved == null) {
+            resolved = resolve();
+          }
+          return resolved.tokens();
+        }
         return resolve().tokens();
       } catch (RuntimeException e) {
         return TokenUsage.missing();
@@ -213,18 +239,19 @@ public final class TrackedStream implements UsageStream {
   }
 
   private StreamTokens.Result resolve() {
-    return StreamTokens.resolve(
-        new StreamTokens.Fed(
-            finalUsage,
-            partialUsage,
-            prompt,
-            promptTokens,
-            text,
-            deliveredChars,
-            deliveredTokens,
-            model),
-        settings.estimator(),
-        settings.failures());
+    return StreamTokens.resolve(fed(), settings.estimator(), settings.failures());
+  }
+
+  private StreamTokens.Fed fed() {
+    return new StreamTokens.Fed(
+        finalUsage,
+        partialUsage,
+        prompt,
+        promptTokens,
+        text,
+        deliveredChars,
+        deliveredTokens,
+        model);
   }
 
   @Override
@@ -244,35 +271,90 @@ public final class TrackedStream implements UsageStream {
       log.debug("Tally: stream '{}' ended twice; the later end is ignored", operation);
       return false;
     }
+    Instant endedAt = settings.clock().instant();
     try {
+      Consumer<Supplier<UsageEvent>> later = settings.later();
+      long held = later == null ? -1 : holdForLater();
+      if (later != null && held >= 0) {
+        later.accept(() -> finishLater(outcome, error, endedAt, held));
+        return true;
+      }
       UsageEvent event;
       synchronized (lock) {
-        event = build(outcome, error);
-        text = null;
-        prompt = null;
+        event = finish(outcome, error, endedAt);
       }
       settings.destination().accept(event);
     } catch (RuntimeException e) {
-      settings.invalid().increment();
-      settings
-          .failures()
-          .failure(
-              "invalid-stream-" + operation,
-              "Tally: stream '" + operation + "' could not be tracked: " + e.getMessage());
+      invalid(e);
     }
     return true;
   }
 
-  private UsageEvent build(Outcome outcome, @Nullable ErrorInfo error) {
-    Clock clock = settings.clock();
-    StreamTokens.Result tokens = resolve();
+  /**
+   * The characters this stream keeps until it is finished later, counted in {@code pendingChars};
+   * -1 when it is finished now: no estimate to make, or too much text already waiting.
+   */
+  private long holdForLater() {
+    long chars;
+    synchronized (lock) {
+      if (!StreamTokens.estimates(fed())) {
+        return -1;
+      }
+      chars = (text == null ? 0 : text.length()) + (prompt == null ? 0 : prompt.length());
+    }
+    AtomicLong pending = settings.pendingChars();
+    if (pending.addAndGet(chars) > settings.maxPendingChars()) {
+      pending.addAndGet(-chars);
+      return -1;
+    }
+    return chars;
+  }
+
+  private UsageEvent finishLater(
+      Outcome outcome, @Nullable ErrorInfo error, Instant endedAt, long held) {
+    try {
+      UsageEvent event;
+      synchronized (lock) {
+        event = finish(outcome, error, endedAt);
+      }
+      return settings.prepare().apply(event);
+    } catch (RuntimeException e) {
+      invalid(e);
+      throw e;
+    } finally {
+      settings.pendingChars().addAndGet(-held);
+    }
+  }
+
+  /** Builds the event and lets go of the text. Under the lock. */
+  private UsageEvent finish(Outcome outcome, @Nullable ErrorInfo error, Instant endedAt) {
+    try {
+      return build(outcome, error, endedAt);
+    } finally {
+      text = null;
+      prompt = null;
+    }
+  }
+
+  private void invalid(RuntimeException e) {
+    settings.invalid().increment();
+    settings
+        .failures()
+        .failure(
+            "invalid-stream-" + operation,
+            "Tally: stream '" + operation + "' could not be tracked: " + e.getMessage());
+  }
+
+  private UsageEvent build(Outcome outcome, @Nullable ErrorInfo error, Instant endedAt) {
+    StreamTokens.Result tokens = resolved != null ? resolved : resolve();
+    resolved = tokens;
     recorded = tokens.tokens();
     Duration ttft = firstChunkAt == null ? null : nonNegative(startedAt, firstChunkAt);
     StreamDetails details =
         new StreamDetails(
             outcome == Outcome.SUCCESS, ttft, chunks, tokens.basis(), tokens.estimator());
     UsageEvent.Builder b =
-        UsageEvent.builder(operation, clock)
+        UsageEvent.builder(operation, settings.clock())
             .occurredAt(startedAt)
             .subject(context.subject())
             .userEmail(context.userEmail())
@@ -281,7 +363,7 @@ public final class TrackedStream implements UsageStream {
             .model(model)
             .provider(context.provider())
             .tokens(tokens.tokens())
-            .duration(nonNegative(startedAt, clock.instant()))
+            .duration(nonNegative(startedAt, endedAt))
             .traceId(traceId)
             .content(content())
             .attributes(context.attributes());

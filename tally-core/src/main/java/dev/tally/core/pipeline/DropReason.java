@@ -19,5 +19,10 @@ public enum DropReason {
    * A journal record passed its CRC but could not be decoded as an event (written by an unknown
    * format version); its bytes are logged, the record is skipped.
    */
-  JOURNAL_UNREADABLE
+  JOURNAL_UNREADABLE,
+  /**
+   * An event submitted with {@link UsagePipeline#submitLater} could not be finished: its supplier
+   * threw or returned null (the tracker's own never do).
+   */
+  BUILD_FAILED
 }

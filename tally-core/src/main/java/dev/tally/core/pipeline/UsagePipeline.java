@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,6 +119,26 @@ public final class UsagePipeline implements AutoCloseable {
       return;
     }
     engine.submit(event);
+  }
+
+  /**
+   * Hands over an event whose last step runs later, off the calling thread. Without a journal
+   * ({@link Durability#MEMORY}) the worker calls {@code event} just before the event is observed,
+   * batched and delivered — or at once, on the calling thread, when the event must be spooled (a
+   * full queue, a closing pipeline) — so work that is cheaper done many at a time leaves the
+   * request thread: the tracker finishes streams this way when their tokens must be estimated, and
+   * the worker then counts a batch of texts with the tokenizer's tables warm. With a journal the
+   * supplier runs at once, because the journal records finished events. Counted as accepted now;
+   * {@link #flush()} waits for it like any other. The supplier must be quick and must not block; if
+   * it throws or returns null the event is counted as dropped ({@link DropReason#BUILD_FAILED}).
+   * Never throws.
+   */
+  public void submitLater(Supplier<UsageEvent> event) {
+    if (event == null) {
+      failures.failure("null-event", "Tally: a null usage event was submitted and ignored");
+      return;
+    }
+    engine.submitLater(event);
   }
 
   /**

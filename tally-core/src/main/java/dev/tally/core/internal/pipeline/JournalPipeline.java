@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +105,17 @@ public final class JournalPipeline implements PipelineEngine {
     JournalPipeline pipeline = new JournalPipeline(settings, journal, spool);
     pipeline.worker.start();
     return pipeline;
+  }
+
+  @Override
+  public void submitLater(Supplier<UsageEvent> event) {
+    // The journal records finished events: finish it here, on the caller's thread.
+    UsageEvent finished = Deferred.finish(event, counters, failures);
+    if (finished == null) {
+      counters.accepted.increment();
+      return;
+    }
+    submit(finished);
   }
 
   @Override

@@ -11,12 +11,15 @@ import dev.tally.core.pipeline.PipelineStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,10 @@ public final class MemoryPipeline implements PipelineEngine {
   private static final AtomicInteger IDS = new AtomicInteger();
 
   final PipelineSettings settings;
-  final ArrayBlockingQueue<UsageEvent> queue;
+
+  /** Events, and suppliers of events submitted with submitLater (finished by the worker). */
+  final ArrayBlockingQueue<Object> queue;
+
   final Spool spool;
   final DeadLetterFile deadLetter;
   final PipelineCounters counters = new PipelineCounters();
@@ -72,43 +78,77 @@ public final class MemoryPipeline implements PipelineEngine {
 
   @Override
   public void submit(UsageEvent event) {
+    enqueue(event);
+  }
+
+  @Override
+  public void submitLater(Supplier<UsageEvent> event) {
+    enqueue(event);
+  }
+
+  /** Queues an event or a supplier of one; finishes it here only when it cannot be queued. */
+  private void enqueue(Object item) {
     counters.accepted.increment();
     if (closing) {
-      spill(event);
+      spill(item);
       return;
     }
-    if (queue.offer(event)) {
+    if (queue.offer(item)) {
       // close() may have drained the queue for the last time between the check and the offer.
-      if (closing && queue.remove(event)) {
-        spill(event);
+      if (closing && queue.remove(item)) {
+        spill(item);
       }
       return;
     }
     switch (settings.overflowPolicy()) {
       case DROP -> {
-        worker.observe(event);
-        counters.drop(DropReason.QUEUE_FULL, 1);
-        failures.failure(
-            "queue-full",
-            "Tally: queue full (" + queue.size() + "), usage event dropped by policy");
+        UsageEvent event = finish(item);
+        if (event != null) {
+          worker.observe(event);
+          counters.drop(DropReason.QUEUE_FULL, 1);
+          failures.failure(
+              "queue-full",
+              "Tally: queue full (" + queue.size() + "), usage event dropped by policy");
+        }
       }
       case BLOCK -> {
         boolean queued;
         try {
-          queued = queue.offer(event, settings.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
+          queued = queue.offer(item, settings.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           queued = false;
         }
-        if (!queued || (closing && queue.remove(event))) {
-          spill(event);
+        if (!queued || (closing && queue.remove(item))) {
+          spill(item);
         }
       }
-      default -> spill(event);
+      default -> spill(item);
     }
   }
 
-  private void spill(UsageEvent event) {
+  /** The event behind a queued item (see {@link Deferred#finish}); null when it was dropped. */
+  @Nullable UsageEvent finish(Object item) {
+    return Deferred.finish(item, counters, failures);
+  }
+
+  /** Finishes the queued items, in order, leaving out those that could not be finished. */
+  List<UsageEvent> finishAll(List<Object> items) {
+    List<UsageEvent> events = new ArrayList<>(items.size());
+    for (Object item : items) {
+      UsageEvent event = finish(item);
+      if (event != null) {
+        events.add(event);
+      }
+    }
+    return events;
+  }
+
+  private void spill(Object item) {
+    UsageEvent event = finish(item);
+    if (event == null) {
+      return;
+    }
     worker.observe(event);
     spoolBatch(List.of(event), true);
   }

@@ -28,7 +28,7 @@ final class MemoryWorker {
   private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final MemoryPipeline pipeline;
-  private final ArrayBlockingQueue<UsageEvent> queue;
+  private final ArrayBlockingQueue<Object> queue;
   private final Spool spool;
   private final UsageSink sink;
   private final PipelineCounters counters;
@@ -161,16 +161,16 @@ final class MemoryWorker {
    * {@link #MIN_PARK_NANOS} to {@link #MAX_PARK_NANOS}; flush and close unpark it at once.
    */
   private List<UsageEvent> collectBatch() {
-    List<UsageEvent> batch = new ArrayList<>(Math.min(batchSize, 1024));
+    List<Object> batch = new ArrayList<>(Math.min(batchSize, 1024));
     if (queue.drainTo(batch, batchSize) == 0) {
       boolean replayDue = spool.hasPending() && health.mayExport();
       if (replayDue || closing() || !flushes.isEmpty()) {
-        return batch;
+        return List.of();
       }
       park(idleParkNanos());
       idleParkNanos = Math.min(idleParkNanos * 2, MAX_PARK_NANOS);
       if (queue.drainTo(batch, batchSize) == 0) {
-        return batch;
+        return List.of();
       }
     }
     idleParkNanos = MIN_PARK_NANOS;
@@ -191,7 +191,8 @@ final class MemoryWorker {
       }
     }
     linger.end(System.nanoTime(), batch.size());
-    return batch;
+    // Events submitted with submitLater are finished here, a batch at a time.
+    return pipeline.finishAll(batch);
   }
 
   private long idleParkNanos() {
@@ -272,13 +273,14 @@ final class MemoryWorker {
   }
 
   private void drainOnClose() {
-    List<UsageEvent> batch = new ArrayList<>();
+    List<Object> items = new ArrayList<>();
     while (true) {
-      batch.clear();
-      queue.drainTo(batch, batchSize);
-      if (batch.isEmpty()) {
+      items.clear();
+      queue.drainTo(items, batchSize);
+      if (items.isEmpty()) {
         return;
       }
+      List<UsageEvent> batch = pipeline.finishAll(items);
       observeAll(batch);
       if (health.healthy() && System.nanoTime() - closeDeadlineNanos < 0) {
         deliver(new ArrayList<>(batch), false);
@@ -289,8 +291,9 @@ final class MemoryWorker {
   }
 
   private void spoolRemaining() {
-    List<UsageEvent> rest = new ArrayList<>();
-    queue.drainTo(rest);
+    List<Object> items = new ArrayList<>();
+    queue.drainTo(items);
+    List<UsageEvent> rest = pipeline.finishAll(items);
     observeAll(rest);
     pipeline.spoolBatch(rest, true);
   }

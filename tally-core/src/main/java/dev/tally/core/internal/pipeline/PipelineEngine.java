@@ -4,10 +4,14 @@ import dev.tally.core.event.UsageEvent;
 import dev.tally.core.pipeline.PipelineStats;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** What {@code UsagePipeline} delegates to: the memory mode or the journal mode. */
 public interface PipelineEngine {
   void submit(UsageEvent event);
+
+  /** An event finished by {@code event}: on the worker (memory mode) or at once (journal). */
+  void submitLater(Supplier<UsageEvent> event);
 
   CompletableFuture<Void> flush();
 
