@@ -9,7 +9,9 @@
 # Usage: tally-benchmarks/sse-paired.sh [PAIRS] [SECONDS] [CONCURRENCY]
 # Environment: WARMUP seconds per path, repeated 3 times alternating (default 20); PACE_MS, when
 # set, a pause between a client's streams (below saturation: TTFT shows latency, not queueing);
-# SKIP_BUILD=1 reuses the last build; APP_ARGS extra application arguments.
+# SKIP_BUILD=1 reuses the last build; APP_ARGS extra application arguments; MESSAGES=<text file>
+# varies the message: 256 messages of 70 words cut from the file (e.g. MESSAGES=docs/STREAMING.md),
+# so the estimator sees varied text, not one message again and again.
 # Never runs `mvn install` (the machine's ~/.m2 is shared): builds through the reactor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +42,7 @@ for _ in $(seq 1 120); do curl -fsN "$TRACKED" >/dev/null 2>&1 && break; sleep 0
 curl -fsN "$PLAIN" >/dev/null
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" | tee "$OUT/result.txt"
-java -Xmx256m -Dclk.tck="$(getconf CLK_TCK)" -cp "$CP" dev.tally.benchmarks.http.SseLoad \
+java -Xmx256m -Dclk.tck="$(getconf CLK_TCK)" -Dsse.messages="${MESSAGES:-}" -cp "$CP" dev.tally.benchmarks.http.SseLoad \
   "$TRACKED" "$PLAIN" "$pid" "$CONCURRENCY" "$SECONDS_PER_RUN" "$PAIRS" "${WARMUP:-20}" "${PACE_MS:-0}" \
   | tee -a "$OUT/result.txt"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/result.txt"

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,9 +28,15 @@ import java.util.concurrent.CountDownLatch;
  * per stream read from {@code /proc/<pid>/stat}.
  *
  * <p>Usage: {@code SseLoad <trackedUrl> <plainUrl> <appPid> [concurrency=64] [seconds=15] [pairs=6]
- * [warmupSeconds=20]}
+ * [warmupSeconds=20] [paceMs=0]}. With {@code -Dsse.messages=<text file>} the streams' messages
+ * vary: {@value #MESSAGE_COUNT} messages of {@value #MESSAGE_WORDS} words cut from the file replace
+ * the URLs' {@code message} parameter, each client going through them from its own offset (both
+ * twins alike), so a tokenizer sees varied text instead of one message again and again.
  */
 public final class SseLoad {
+  static final int MESSAGE_COUNT = 256;
+  static final int MESSAGE_WORDS = 70;
+
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -38,11 +45,45 @@ public final class SseLoad {
   private final int concurrency;
   private final long appPid;
   private final long paceMs;
+  private final List<String> messages;
 
-  private SseLoad(int concurrency, long appPid, long paceMs) {
+  private SseLoad(int concurrency, long appPid, long paceMs, List<String> messages) {
     this.concurrency = concurrency;
     this.appPid = appPid;
     this.paceMs = paceMs;
+    this.messages = messages;
+  }
+
+  /** Messages cut from a text file's words; empty without {@code -Dsse.messages}. */
+  private static List<String> messages() throws IOException {
+    String file = System.getProperty("sse.messages");
+    if (file == null || file.isBlank()) {
+      return List.of();
+    }
+    String[] words =
+        Files.readString(Path.of(file))
+            .replaceAll("[^\\p{L}\\p{N}.,;:'()?!-]+", " ")
+            .trim()
+            .split(" ");
+    List<String> out = new ArrayList<>();
+    for (int i = 0;
+        out.size() < MESSAGE_COUNT && i + MESSAGE_WORDS <= words.length;
+        i += MESSAGE_WORDS) {
+      out.add(String.join(" ", Arrays.asList(words).subList(i, i + MESSAGE_WORDS)));
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(file + " has fewer than " + MESSAGE_WORDS + " words");
+    }
+    return out;
+  }
+
+  /** {@code uri} with its {@code message} parameter replaced by {@code message}. */
+  private static URI withMessage(URI uri, String message) {
+    String query = uri.getRawQuery();
+    String encoded = URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20");
+    String replaced = query.replaceAll("(^|&)message=[^&]*", "$1message=" + encoded);
+    String s = uri.toString();
+    return URI.create(s.substring(0, s.indexOf('?') + 1) + replaced);
   }
 
   /** One measured run. */
@@ -75,7 +116,12 @@ public final class SseLoad {
     double warmup = args.length > 6 ? Double.parseDouble(args[6]) : 20;
     long pace = args.length > 7 ? Long.parseLong(args[7]) : 0;
     long hz = Long.parseLong(System.getProperty("clk.tck", "100"));
-    SseLoad load = new SseLoad(concurrency, pid, pace);
+    List<String> messages = messages();
+    SseLoad load = new SseLoad(concurrency, pid, pace, messages);
+    if (!messages.isEmpty()) {
+      System.out.printf(
+          Locale.ROOT, "varied messages: %d of %d words%n", messages.size(), MESSAGE_WORDS);
+    }
 
     for (int i = 0; i < 3; i++) {
       load.run(tracked, warmup);
@@ -189,7 +235,7 @@ public final class SseLoad {
     CountDownLatch done = new CountDownLatch(concurrency);
     long start = System.nanoTime();
     for (int i = 0; i < concurrency; i++) {
-      Client c = new Client(uri, deadline, done);
+      Client c = new Client(uri, i, deadline, done);
       clients[i] = c;
       Thread t = new Thread(c, "sse-client-" + i);
       t.setDaemon(true);
@@ -227,7 +273,8 @@ public final class SseLoad {
 
   /** One client: streams back to back until the deadline; each stream read to its end. */
   private final class Client implements Runnable {
-    private final HttpRequest request;
+    private final HttpRequest[] requests;
+    private int next;
     private final long deadline;
     private final CountDownLatch done;
     long streams;
@@ -236,13 +283,22 @@ public final class SseLoad {
     long[] ttft = new long[1024];
     int ttftCount;
 
-    Client(URI uri, long deadline, CountDownLatch done) {
-      this.request =
-          HttpRequest.newBuilder(uri)
-              .timeout(Duration.ofSeconds(30))
-              .header("Accept", "text/event-stream")
-              .GET()
-              .build();
+    Client(URI uri, int index, long deadline, CountDownLatch done) {
+      List<URI> uris =
+          messages.isEmpty()
+              ? List.of(uri)
+              : messages.stream().map(m -> withMessage(uri, m)).toList();
+      this.requests =
+          uris.stream()
+              .map(
+                  u ->
+                      HttpRequest.newBuilder(u)
+                          .timeout(Duration.ofSeconds(30))
+                          .header("Accept", "text/event-stream")
+                          .GET()
+                          .build())
+              .toArray(HttpRequest[]::new);
+      this.next = (int) ((index * 37L) % requests.length);
       this.deadline = deadline;
       this.done = done;
     }
@@ -269,6 +325,8 @@ public final class SseLoad {
 
     private void stream() throws IOException, InterruptedException {
       long sent = System.nanoTime();
+      HttpRequest request = requests[next];
+      next = (next + 1) % requests.length;
       HttpResponse<InputStream> response =
           http.send(request, HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() != 200) {
