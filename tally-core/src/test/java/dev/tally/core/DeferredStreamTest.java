@@ -53,13 +53,7 @@ class DeferredStreamTest {
   void withoutAJournalTheWorkerFinishesTheEvent() throws Exception {
     TestSink sink = TestSink.keepingEvents();
     UsagePipeline pipeline = memory(sink);
-    AtomicReference<String> finishedOn = new AtomicReference<>();
-
-    pipeline.submitLater(
-        () -> {
-          finishedOn.set(Thread.currentThread().getName());
-          return Events.chat("later");
-        });
+    AtomicReference<String> finishedOn = submitLater(pipeline, "later");
     pipeline.flush().get(60, TimeUnit.SECONDS);
 
     assertThat(sink.events()).extracting(UsageEvent::id).containsExactly("later");
@@ -79,13 +73,7 @@ class DeferredStreamTest {
             .flushInterval(Duration.ofMillis(5))
             .build();
     pipelines.add(pipeline);
-    AtomicReference<String> finishedOn = new AtomicReference<>();
-
-    pipeline.submitLater(
-        () -> {
-          finishedOn.set(Thread.currentThread().getName());
-          return Events.chat("journaled");
-        });
+    AtomicReference<String> finishedOn = submitLater(pipeline, "journaled");
 
     assertThat(finishedOn.get()).isEqualTo(Thread.currentThread().getName());
     pipeline.flush().get(60, TimeUnit.SECONDS);
@@ -115,13 +103,7 @@ class DeferredStreamTest {
     TestSink sink = TestSink.keepingEvents();
     UsagePipeline pipeline = memory(sink);
     pipeline.close();
-    AtomicReference<String> finishedOn = new AtomicReference<>();
-
-    pipeline.submitLater(
-        () -> {
-          finishedOn.set(Thread.currentThread().getName());
-          return Events.chat("late");
-        });
+    AtomicReference<String> finishedOn = submitLater(pipeline, "late");
 
     assertThat(finishedOn.get()).isEqualTo(Thread.currentThread().getName());
     assertThat(pipeline.stats().spooled()).isEqualTo(1);
@@ -189,6 +171,17 @@ class DeferredStreamTest {
     assertThat(handed.get(0).tokens().total()).isEqualTo(12);
     assertThat(estimator.threads).isEmpty();
     await().atMost(WAIT).until(() -> sink.events().size() == 1);
+  }
+
+  /** Submits an event finished later; the reference names the thread that finished it. */
+  private static AtomicReference<String> submitLater(UsagePipeline pipeline, String id) {
+    AtomicReference<String> finishedOn = new AtomicReference<>();
+    pipeline.submitLater(
+        () -> {
+          finishedOn.set(Thread.currentThread().getName());
+          return Events.chat(id);
+        });
+    return finishedOn;
   }
 
   /** Counts words, and remembers the thread of each count. */
