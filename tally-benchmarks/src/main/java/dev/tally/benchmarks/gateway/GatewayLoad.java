@@ -190,9 +190,14 @@ public final class GatewayLoad {
         warmup,
         concurrency,
         saturation);
-    for (boolean stream : new boolean[] {false, true}) {
-      openLoop(direct, stream, rate, warmup, "warmup", -1);
-      openLoop(viaGateway, stream, rate, warmup, "warmup", -1);
+    // the warm-up alternates plain and streamed in four turns: the JIT compiles the code of both
+    // before the first round (one turn of each let C2 compile, and recompile, in the first rounds)
+    int turn = Math.max(1, warmup / 4);
+    for (int t = 0; t < 4; t++) {
+      for (boolean stream : new boolean[] {false, true}) {
+        openLoop(direct, stream, rate, turn, "warmup", -1);
+        openLoop(viaGateway, stream, rate, turn, "warmup", -1);
+      }
     }
     Map<String, List<Phase>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
