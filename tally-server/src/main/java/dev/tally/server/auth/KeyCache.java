@@ -53,7 +53,8 @@ final class KeyCache {
     if (e == null) {
       return null;
     }
-    if (clock.millis() - e.loadedMillis() >= ttlMillis) {
+    long age = clock.millis() - e.loadedMillis();
+    if (age >= ttlMillis || age < 0) { // a clock set back does not stretch the TTL
       entries.remove(hash, e);
       return null;
     }

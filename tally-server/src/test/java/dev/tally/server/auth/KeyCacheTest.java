@@ -154,6 +154,18 @@ class KeyCacheTest {
   }
 
   @Test
+  void aClockSetBackDoesNotStretchTheTtl() {
+    ApiKeys keys = keys(TTL);
+    ApiKeys.CreatedKey key = keys.create("ann", null);
+    assertThat(keys.identify(key.key())).isPresent();
+
+    deleteBehindItsBack(key.id());
+    clock.advance(Duration.ofHours(-1));
+
+    assertThat(keys.identify(key.key())).isEmpty();
+  }
+
+  @Test
   void aLookupThatOverlapsARevokeIsNotKept() {
     KeyCache cache = new KeyCache(TTL, clock);
     KeyCache.Owner owner = new KeyCache.Owner(new Caller("ann", null, false), "key_1", null);
