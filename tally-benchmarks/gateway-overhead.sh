@@ -11,6 +11,9 @@
 #   workers (64: open-loop senders, each with its own kept-alive connection),
 #   servercpus ("": taskset core list for the server, e.g. 1), harnesscpus ("": the same for the
 #   load generator and fake upstream, e.g. 0). Both empty: every process may use every core.
+#   samples ("": a file for every measured open-loop request: phase, round, intended send time in
+#   epoch microseconds, latency, x-tally-overhead-ms), saturation=0 skips the closed-loop phases.
+#   Attributing the tail: jvm='-Xlog:gc*,safepoint:file=/tmp/gw-gc.log:time,uptime' samples=/tmp/s.tsv
 # Environment: SKIP_BUILD=1 to reuse the built jar and classes.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -52,14 +52,25 @@ public record ServerSettings(
   /**
    * @param lastUsedInterval how often the keys' {@code lastUsedAt} is written: uses are collected
    *     in memory and written in one batch per interval, so a request never waits on a write
+   * @param cacheTtl how long a key once looked up is used without asking the database again (a
+   *     request then costs no query); a key revoked or expired is refused from the next request on
+   *     this instance, one revoked on another instance sharing the database within this time; zero
+   *     turns the cache off
    */
-  public record Keys(@DefaultValue(DEFAULT_LAST_USED_INTERVAL) Duration lastUsedInterval) {
+  public record Keys(
+      @DefaultValue(DEFAULT_LAST_USED_INTERVAL) Duration lastUsedInterval,
+      @DefaultValue(DEFAULT_CACHE_TTL) Duration cacheTtl) {
     public static final String DEFAULT_LAST_USED_INTERVAL = "1m";
+    public static final String DEFAULT_CACHE_TTL = "5s";
 
     public Keys {
       if (lastUsedInterval.isNegative() || lastUsedInterval.isZero()) {
         throw new IllegalArgumentException(
             "tally.server.keys.last-used-interval must be > 0, was " + lastUsedInterval);
+      }
+      if (cacheTtl.isNegative()) {
+        throw new IllegalArgumentException(
+            "tally.server.keys.cache-ttl must be >= 0, was " + cacheTtl);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.tally.benchmarks.gateway;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,6 +25,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The gateway's added latency, in one run: starts {@link SlowUpstream} (answers after a fixed
@@ -44,7 +48,14 @@ import java.util.regex.Pattern;
  * (a {@code taskset} core list for the server; none by default), budget (false: with {@code true}
  * the bench user gets a blocking token budget too large to refuse, so every request passes the
  * budget check: the ledger's, or with {@code jvm=-Dtally.budgets.reservations.enabled=true} a
- * reservation and its settle in the ledger's database).
+ * reservation and its settle in the ledger's database), samples (a file: every measured open-loop
+ * request as one tab-separated line — phase, round, intended send time in epoch microseconds,
+ * latency and {@code x-tally-overhead-ms} in ms — to line slow requests up with the server's GC
+ * log, which {@code jvm=-Xlog:gc*:file=...:time} writes in wall-clock time). {@code saturation=0}
+ * skips the closed-loop phases.
+ *
+ * <p>Besides each round's figures, the summary pools every round's samples per path and mode: a p99
+ * of 3 × 7,500 requests is steadier than the median of three per-round p99s.
  */
 public final class GatewayLoad {
   private static final String ADMIN_KEY =
@@ -63,6 +74,11 @@ public final class GatewayLoad {
           .build();
   private final Map<String, String> args;
   private final long pid;
+
+  /** The measured open-loop latencies (ns) of every round, by phase name. */
+  private final Map<String, List<long[]>> pooled = new LinkedHashMap<>();
+
+  private @Nullable PrintWriter samples;
 
   private GatewayLoad(Map<String, String> args, long pid) {
     this.args = args;
@@ -91,7 +107,18 @@ public final class GatewayLoad {
       Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "stop-server"));
       try {
         GatewayLoad load = new GatewayLoad(args, server.pid());
-        load.run(upstream.port(), port);
+        String samplesFile = args.getOrDefault("samples", "");
+        if (!samplesFile.isBlank()) {
+          load.samples = new PrintWriter(Files.newBufferedWriter(Path.of(samplesFile)));
+          load.samples.println("phase\tround\tsend_epoch_us\tlatency_ms\toverhead_ms");
+        }
+        try {
+          load.run(upstream.port(), port);
+        } finally {
+          if (load.samples != null) {
+            load.samples.close();
+          }
+        }
       } finally {
         server.destroy();
         server.waitFor(30, TimeUnit.SECONDS);
@@ -163,9 +190,14 @@ public final class GatewayLoad {
         warmup,
         concurrency,
         saturation);
-    for (boolean stream : new boolean[] {false, true}) {
-      openLoop(direct, stream, rate, warmup, "warmup");
-      openLoop(viaGateway, stream, rate, warmup, "warmup");
+    // the warm-up alternates plain and streamed in four turns: the JIT compiles the code of both
+    // before the first round (one turn of each let C2 compile, and recompile, in the first rounds)
+    int turn = Math.max(1, warmup / 4);
+    for (int t = 0; t < 4; t++) {
+      for (boolean stream : new boolean[] {false, true}) {
+        openLoop(direct, stream, rate, turn, "warmup", -1);
+        openLoop(viaGateway, stream, rate, turn, "warmup", -1);
+      }
     }
     Map<String, List<Phase>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
@@ -180,12 +212,13 @@ public final class GatewayLoad {
                   stream,
                   rate,
                   seconds,
-                  (throughGateway ? "gateway " : "direct  ") + kind + " @" + rate);
+                  (throughGateway ? "gateway " : "direct  ") + kind + " @" + rate,
+                  round);
           results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
         }
       }
     }
-    for (boolean stream : new boolean[] {false, true}) {
+    for (boolean stream : saturation > 0 ? new boolean[] {false, true} : new boolean[0]) {
       String kind = stream ? "stream" : "plain";
       for (Target target : List.of(direct, viaGateway)) {
         String name = (target == viaGateway ? "gateway " : "direct  ") + kind + " saturation";
@@ -209,6 +242,9 @@ public final class GatewayLoad {
           Phase.median(gw, Phase::overheadP50),
           Phase.median(gw, Phase::overheadP99),
           Phase.median(gw, Phase::cpuMicrosPerRequest));
+      if (saturation <= 0) {
+        continue;
+      }
       Phase ds = results.get("direct  " + kind + " saturation").get(0);
       Phase gs = results.get("gateway " + kind + " saturation").get(0);
       System.out.printf(
@@ -222,6 +258,37 @@ public final class GatewayLoad {
           gs.p99(),
           gs.cpuMicrosPerRequest());
     }
+    System.out.println();
+    System.out.println("POOLED (every round's samples of a path and mode together)");
+    for (String kind : new String[] {"plain", "stream"}) {
+      long[] d = pool("direct  " + kind + " @" + rate);
+      long[] gw = pool("gateway " + kind + " @" + rate);
+      System.out.printf(
+          Locale.ROOT,
+          "%s @%d/s pooled: direct n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; gateway n=%d p50=%.3f"
+              + " p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
+          kind,
+          rate,
+          d.length,
+          Phase.percentile(d, 0.50),
+          Phase.percentile(d, 0.99),
+          Phase.percentile(d, 0.999),
+          gw.length,
+          Phase.percentile(gw, 0.50),
+          Phase.percentile(gw, 0.99),
+          Phase.percentile(gw, 0.999),
+          Phase.percentile(gw, 0.50) - Phase.percentile(d, 0.50),
+          Phase.percentile(gw, 0.99) - Phase.percentile(d, 0.99),
+          Phase.percentile(gw, 0.999) - Phase.percentile(d, 0.999));
+    }
+  }
+
+  /** Every round's latencies of one phase name, sorted. */
+  private long[] pool(String name) {
+    long[] all =
+        pooled.getOrDefault(name, List.of()).stream().flatMapToLong(Arrays::stream).toArray();
+    Arrays.sort(all);
+    return all;
   }
 
   private static final byte[] EXPECTED = "bench".getBytes(StandardCharsets.UTF_8);
@@ -232,7 +299,8 @@ public final class GatewayLoad {
    * sends it on its own kept-alive connection, so a slot is only ever held by an idle worker and a
    * slow answer never delays the next send (while fewer than {@code workers} are in flight).
    */
-  private Phase openLoop(Target target, boolean stream, int rate, int seconds, String name)
+  private Phase openLoop(
+      Target target, boolean stream, int rate, int seconds, String name, int round)
       throws Exception {
     int total = rate * seconds;
     int workers = Integer.parseInt(args.getOrDefault("workers", "64"));
@@ -245,6 +313,8 @@ public final class GatewayLoad {
     long cpuBefore = cpuNanos();
     long ownBefore = ownCpuNanos();
     long start = System.nanoTime() + 20_000_000L;
+    long wallMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    long wallNanos = System.nanoTime();
     runThreads(
         workers,
         "open-loop-",
@@ -267,6 +337,23 @@ public final class GatewayLoad {
           client.release();
         });
     double elapsed = (System.nanoTime() - start) / 1e9;
+    if (round >= 0) {
+      pooled.computeIfAbsent(name, n -> new ArrayList<>()).add(latency.clone());
+      if (samples != null) {
+        for (int i = 0; i < total; i++) {
+          long sendMicros = wallMicros + (start + i * interval - wallNanos) / 1000;
+          samples.printf(
+              Locale.ROOT,
+              "%s\t%d\t%d\t%.3f\t%.3f%n",
+              name.trim().replaceAll(" +", " "),
+              round,
+              sendMicros,
+              latency[i] / 1e6,
+              overhead[i]);
+        }
+        samples.flush();
+      }
+    }
     return report(
         name, latency, overhead, errors.get(), total / elapsed, cpuBefore, ownBefore, total);
   }

@@ -86,6 +86,11 @@ record Phase(
     return s.toString();
   }
 
+  /** The {@code q} quantile of sorted nanoseconds, in ms (nearest rank). */
+  static double percentile(long[] sorted, double q) {
+    return pct(sorted, q);
+  }
+
   private static double pct(long[] sorted, double q) {
     if (sorted.length == 0) {
       return 0;

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
@@ -18,8 +19,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * API keys. A key is {@code tly_} followed by 32 random bytes (256 bits) from {@link SecureRandom},
  * base64url-encoded; only its SHA-256 is stored, with a public id ({@code key_} and 16 hex digits)
- * to list and revoke it by. Every request looks its key up in the database (no cache), so a revoked
- * or expired key is refused from the next request on.
+ * to list and revoke it by. A request looks its key up in the database, or in {@link KeyCache} when
+ * the same key was looked up less than {@code tally.server.keys.cache-ttl} ago (default {@value
+ * dev.tally.server.ServerSettings.Keys#DEFAULT_CACHE_TTL}): a key revoked through this instance, or
+ * expired, is refused from the next request on; one revoked through another instance sharing the
+ * database, within the TTL.
  *
  * <p>Why a plain SHA-256 and not bcrypt or Argon2: those slow hashes protect low-entropy secrets
  * (passwords) from guessing. A 256-bit random key cannot be guessed however fast the hash, so a
@@ -36,13 +40,20 @@ public final class ApiKeys {
   private final Users users;
   private final KeyUsage usage;
   private final Clock clock;
+  private final KeyCache cache;
   private final SecureRandom random = new SecureRandom();
 
+  /** Without a cache: every request asks the database. */
   ApiKeys(JdbcClient db, Users users, KeyUsage usage, Clock clock) {
+    this(db, users, usage, clock, new KeyCache(Duration.ZERO, clock));
+  }
+
+  ApiKeys(JdbcClient db, Users users, KeyUsage usage, Clock clock, KeyCache cache) {
     this.db = db;
     this.users = users;
     this.usage = usage;
     this.clock = clock;
+    this.cache = cache;
   }
 
   /** A key as created: the only time {@code key} is visible. */
@@ -63,28 +74,35 @@ public final class ApiKeys {
 
   /** {@link #authenticate}, also naming the key's public id. */
   public Optional<KeyCaller> identify(String key) {
+    String hash = hash(key);
+    KeyCache.Owner owner = cache.get(hash);
+    if (owner == null) {
+      long version = cache.version();
+      owner =
+          db.sql(
+                  "SELECT u.id, u.email, u.admin, k.id, k.expires_at FROM api_keys k"
+                      + " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?")
+              .param(hash)
+              .query(
+                  (rs, n) ->
+                      new KeyCache.Owner(
+                          new Caller(rs.getString(1), rs.getString(2), rs.getInt(3) != 0),
+                          rs.getString(4),
+                          instant(rs.getString(5))))
+              .optional()
+              .orElse(null);
+      if (owner == null) {
+        return Optional.empty();
+      }
+      cache.put(hash, owner, version);
+    }
     Instant now = clock.instant();
-    Optional<KeyOwner> found =
-        db.sql(
-                "SELECT u.id, u.email, u.admin, k.id, k.expires_at FROM api_keys k"
-                    + " JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?")
-            .param(hash(key))
-            .query(
-                (rs, n) ->
-                    new KeyOwner(
-                        new Caller(rs.getString(1), rs.getString(2), rs.getInt(3) != 0),
-                        rs.getString(4),
-                        instant(rs.getString(5))))
-            .optional();
-    if (found.isEmpty()
-        || found.get().expiresAt() != null && !found.get().expiresAt().isAfter(now)) {
+    if (owner.expiresAt() != null && !owner.expiresAt().isAfter(now)) {
       return Optional.empty();
     }
-    usage.used(found.get().keyId(), now);
-    return Optional.of(new KeyCaller(found.get().caller(), found.get().keyId()));
+    usage.used(owner.keyId(), now);
+    return Optional.of(new KeyCaller(owner.caller(), owner.keyId()));
   }
-
-  private record KeyOwner(Caller caller, String keyId, @Nullable Instant expiresAt) {}
 
   /**
    * Creates a key for a user.
@@ -153,6 +171,7 @@ public final class ApiKeys {
   public void revoke(String userId, String keyId) {
     int deleted =
         db.sql("DELETE FROM api_keys WHERE id = ? AND user_id = ?").params(keyId, userId).update();
+    cache.invalidate(keyId);
     if (deleted == 0) {
       throw ApiException.notFound("user '" + userId + "' has no key '" + keyId + "'");
     }
@@ -183,6 +202,7 @@ public final class ApiKeys {
     db.sql("DELETE FROM api_keys WHERE user_id = ? AND key_hash <> ?")
         .params(userId, hash(keep))
         .update();
+    cache.clear();
   }
 
   private String insert(String userId, String key, Instant now, @Nullable Instant expiresAt) {

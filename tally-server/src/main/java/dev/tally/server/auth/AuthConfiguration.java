@@ -27,8 +27,9 @@ class AuthConfiguration {
   }
 
   @Bean
-  ApiKeys apiKeys(JdbcClient db, Users users, KeyUsage usage, Clock clock) {
-    return new ApiKeys(db, users, usage, clock);
+  ApiKeys apiKeys(
+      JdbcClient db, Users users, KeyUsage usage, Clock clock, ServerSettings settings) {
+    return new ApiKeys(db, users, usage, clock, new KeyCache(settings.keys().cacheTtl(), clock));
   }
 
   /** Checks the admin key's strength while the context starts: a weak key never listens. */

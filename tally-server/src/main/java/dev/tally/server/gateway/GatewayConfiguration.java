@@ -46,7 +46,8 @@ class GatewayConfiguration {
   /** One HTTP client (and connection pool) for all upstreams; closed with the context. */
   @Bean
   UpstreamHttp gatewayUpstreamHttp(GatewaySettings settings) {
-    return new UpstreamHttp(settings.connectTimeout(), settings.timeout());
+    return new UpstreamHttp(
+        settings.connectTimeout(), settings.timeout(), settings.validateAfterIdle());
   }
 
   @Bean

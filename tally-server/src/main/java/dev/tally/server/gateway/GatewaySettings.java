@@ -20,6 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keyBudgetRefresh longest time a key budget's spend, read from the ledger's raw events, is
  *     served from memory ({@code 0s}: read on every request)
  * @param keyBudgetAlertInterval how often the alert thresholds of key budgets are evaluated
+ * @param validateAfterIdle a pooled upstream connection idle for longer is checked before it is
+ *     used again (the check waits 1 ms for the upstream's close on the request's thread); {@code
+ *     0s}: never checked, a request that meets a connection the upstream closed is sent once more
  */
 @ConfigurationProperties("tally.server.gateway")
 public record GatewaySettings(
@@ -29,12 +32,14 @@ public record GatewaySettings(
     @DefaultValue(DEFAULT_CONNECT_TIMEOUT) Duration connectTimeout,
     @DefaultValue Limits limits,
     @DefaultValue(DEFAULT_KEY_BUDGET_REFRESH) Duration keyBudgetRefresh,
-    @DefaultValue(DEFAULT_KEY_BUDGET_ALERT_INTERVAL) Duration keyBudgetAlertInterval) {
+    @DefaultValue(DEFAULT_KEY_BUDGET_ALERT_INTERVAL) Duration keyBudgetAlertInterval,
+    @DefaultValue(DEFAULT_VALIDATE_AFTER_IDLE) Duration validateAfterIdle) {
 
   public static final String DEFAULT_TIMEOUT = "60s";
   public static final String DEFAULT_CONNECT_TIMEOUT = "10s";
   public static final String DEFAULT_KEY_BUDGET_REFRESH = "1s";
   public static final String DEFAULT_KEY_BUDGET_ALERT_INTERVAL = "10s";
+  public static final String DEFAULT_VALIDATE_AFTER_IDLE = "0s";
 
   public GatewaySettings {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -53,6 +58,10 @@ public record GatewaySettings(
       throw new IllegalArgumentException(
           "tally.server.gateway.key-budget-alert-interval must be > 0, was "
               + keyBudgetAlertInterval);
+    }
+    if (validateAfterIdle.isNegative()) {
+      throw new IllegalArgumentException(
+          "tally.server.gateway.validate-after-idle must be >= 0, was " + validateAfterIdle);
     }
   }
 

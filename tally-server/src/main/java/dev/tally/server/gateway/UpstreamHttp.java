@@ -14,6 +14,7 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
@@ -36,8 +37,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Timeouts: {@code connectTimeout} to connect (and to get a pooled connection); {@code timeout}
  * for any wait on the upstream's bytes: its answer, and for a stream each silence between two
- * reads. A pooled connection idle for more than {@value #VALIDATE_AFTER_IDLE_SECONDS} s is checked
- * before it is used again; one idle for {@value #EVICT_IDLE_SECONDS} s is closed.
+ * reads. A pooled connection idle for {@value #EVICT_IDLE_SECONDS} s is closed. One idle for less
+ * is used as it is, unless {@code validateAfterIdle} asks for a check (which blocks the request's
+ * thread for 1 ms: Apache's check is a read that waits that long for the upstream's close; it made
+ * the gateway's p99 under load, see docs/PERFORMANCE.md). A request that meets a connection the
+ * upstream closed is sent once more, on a new connection ({@link #closedBeforeAnswering}).
  */
 final class UpstreamHttp implements AutoCloseable {
   /** The most of an error body read from a failed stream. */
@@ -46,32 +50,47 @@ final class UpstreamHttp implements AutoCloseable {
   /** Connections open at once, to all upstreams together (more than the server has threads). */
   static final int MAX_CONNECTIONS = 1024;
 
-  static final int VALIDATE_AFTER_IDLE_SECONDS = 2;
   static final int EVICT_IDLE_SECONDS = 60;
 
   private final CloseableHttpClient http;
+  private final PoolingHttpClientConnectionManager pool;
   private final Duration timeout;
 
+  /**
+   * With idle connections never checked before use, as {@link
+   * GatewaySettings#DEFAULT_VALIDATE_AFTER_IDLE} configures.
+   */
   UpstreamHttp(Duration connectTimeout, Duration timeout) {
+    this(connectTimeout, timeout, Duration.ZERO);
+  }
+
+  /**
+   * @param validateAfterIdle a pooled connection idle for longer is checked before its next use;
+   *     zero: never
+   */
+  UpstreamHttp(Duration connectTimeout, Duration timeout, Duration validateAfterIdle) {
     this.timeout = timeout;
     Timeout connect = Timeout.of(connectTimeout);
     Timeout read = Timeout.of(timeout);
+    this.pool =
+        PoolingHttpClientConnectionManagerBuilder.create()
+            .setMaxConnTotal(MAX_CONNECTIONS)
+            .setMaxConnPerRoute(MAX_CONNECTIONS)
+            .setDefaultSocketConfig(
+                SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(read).build())
+            .setDefaultConnectionConfig(
+                ConnectionConfig.custom()
+                    .setConnectTimeout(connect)
+                    .setSocketTimeout(read)
+                    .setValidateAfterInactivity(
+                        validateAfterIdle.isZero()
+                            ? TimeValue.NEG_ONE_MILLISECOND
+                            : TimeValue.ofMilliseconds(validateAfterIdle.toMillis()))
+                    .build())
+            .build();
     this.http =
         HttpClients.custom()
-            .setConnectionManager(
-                PoolingHttpClientConnectionManagerBuilder.create()
-                    .setMaxConnTotal(MAX_CONNECTIONS)
-                    .setMaxConnPerRoute(MAX_CONNECTIONS)
-                    .setDefaultSocketConfig(
-                        SocketConfig.custom().setTcpNoDelay(true).setSoTimeout(read).build())
-                    .setDefaultConnectionConfig(
-                        ConnectionConfig.custom()
-                            .setConnectTimeout(connect)
-                            .setSocketTimeout(read)
-                            .setValidateAfterInactivity(
-                                TimeValue.ofSeconds(VALIDATE_AFTER_IDLE_SECONDS))
-                            .build())
-                    .build())
+            .setConnectionManager(pool)
             .setDefaultRequestConfig(
                 RequestConfig.custom()
                     .setConnectionRequestTimeout(connect)
@@ -107,6 +126,7 @@ final class UpstreamHttp implements AutoCloseable {
             });
       } catch (IOException e) {
         if (attempt == 1 && closedBeforeAnswering(e)) {
+          dropIdle();
           continue;
         }
         throw failure(e, upstream);
@@ -128,6 +148,7 @@ final class UpstreamHttp implements AutoCloseable {
         response = http.executeOpen(null, post(uri, body, headers), null);
       } catch (IOException e) {
         if (attempt == 1 && closedBeforeAnswering(e)) {
+          dropIdle();
           continue;
         }
         throw failure(e, upstream);
@@ -142,6 +163,16 @@ final class UpstreamHttp implements AutoCloseable {
         throw failure(e, upstream);
       }
     }
+  }
+
+  /**
+   * The upstream closed a pooled connection: it closes idle connections, so those idle beside it
+   * are likely closed too. They are all dropped, so the request is sent again on a new connection
+   * rather than on the next closed one (which matters when idle connections are not checked before
+   * use).
+   */
+  private void dropIdle() {
+    pool.closeIdle(TimeValue.ZERO_MILLISECONDS);
   }
 
   private static HttpPost post(URI uri, byte[] body, String... headers) {

@@ -95,7 +95,7 @@ class AdminKeyBootstrapTest {
         adminKeyFile,
         null,
         new ServerSettings.Anonymous(null),
-        new ServerSettings.Keys(Duration.ofMinutes(1)));
+        new ServerSettings.Keys(Duration.ofMinutes(1), Duration.ofSeconds(5)));
   }
 
   @Test
