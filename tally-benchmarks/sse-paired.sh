@@ -9,7 +9,7 @@
 # Usage: tally-benchmarks/sse-paired.sh [PAIRS] [SECONDS] [CONCURRENCY]
 # Environment: WARMUP seconds per path, repeated 3 times alternating (default 20); PACE_MS, when
 # set, a pause between a client's streams (below saturation: TTFT shows latency, not queueing);
-# SKIP_BUILD=1 reuses the last build; APP_ARGS extra application arguments; MESSAGES=<text file>
+# AA=1 runs the untracked path as both twins (the instrument's own spread); SKIP_BUILD=1 reuses the last build; APP_ARGS extra application arguments; MESSAGES=<text file>
 # varies the message: 256 messages of 70 words cut from the file (e.g. MESSAGES=docs/STREAMING.md),
 # so the estimator sees varied text, not one message again and again.
 # Never runs `mvn install` (the machine's ~/.m2 is shared): builds through the reactor.
@@ -30,6 +30,8 @@ CP="tally-benchmarks/target/classes:$(cat tally-benchmarks/target/cp.txt)"
 MESSAGE="Please%20summarise%20the%20refund%20policy%20for%20annual%20plans%20bought%20in%20another%20currency%2C%20including%20how%20prorated%20refunds%20are%20computed%2C%20which%20fees%20are%20kept%2C%20how%20long%20the%20refund%20takes%20to%20arrive%2C%20and%20what%20the%20customer%20should%20do%20if%20the%20invoice%20shows%20a%20different%20amount%20than%20the%20card%20statement.%20Answer%20in%20three%20short%20paragraphs%20with%20one%20example%20each%2C%20and%20keep%20every%20sentence%20short%20enough%20to%20read%20aloud%20in%20one%20breath."
 TRACKED="http://127.0.0.1:$PORT/stream?user=u1&message=$MESSAGE"
 PLAIN="http://127.0.0.1:$PORT/plain/stream?user=u1&message=$MESSAGE"
+# AA=1: both twins are the untracked path (an A/A run: the spread of the instrument itself)
+if [ -n "${AA:-}" ]; then TRACKED="$PLAIN"; fi
 
 work=$(mktemp -d)
 java -Xms512m -Xmx512m -cp "$CP" dev.tally.benchmarks.http.HttpLoadApp \
