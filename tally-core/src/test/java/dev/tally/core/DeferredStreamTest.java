@@ -10,6 +10,7 @@ import dev.tally.core.event.UsageEvent;
 import dev.tally.core.event.UsageSource;
 import dev.tally.core.pipeline.DropReason;
 import dev.tally.core.pipeline.Durability;
+import dev.tally.core.pipeline.OverflowPolicy;
 import dev.tally.core.pipeline.UsagePipeline;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,6 +108,40 @@ class DeferredStreamTest {
 
     assertThat(finishedOn.get()).isEqualTo(Thread.currentThread().getName());
     assertThat(pipeline.stats().spooled()).isEqualTo(1);
+  }
+
+  @Test
+  void aFullQueueFinishesDeferredEventsOnTheCallerBeforeItDropsOrSpillsThem() {
+    for (OverflowPolicy policy : List.of(OverflowPolicy.DROP, OverflowPolicy.SPILL)) {
+      TestSink sink = TestSink.countingIds().hold();
+      UsagePipeline pipeline =
+          UsagePipeline.builder(sink)
+              .spoolDirectory(dir.resolve("spool-" + policy))
+              .queueCapacity(10)
+              .batchSize(1)
+              .overflowPolicy(policy)
+              .build();
+      pipelines.add(pipeline);
+      List<AtomicReference<String>> finished = new ArrayList<>();
+
+      for (int i = 0; i < 30; i++) {
+        finished.add(submitLater(pipeline, policy + "-" + i));
+      }
+
+      // The worker holds at most one batch at the sink and the queue ten: the rest overflowed,
+      // each finished on this thread first (so a dropped one is still observed, a spilled one
+      // spooled whole).
+      long onCaller =
+          finished.stream().filter(f -> Thread.currentThread().getName().equals(f.get())).count();
+      long overflowed =
+          policy == OverflowPolicy.DROP
+              ? pipeline.stats().dropped().getOrDefault(DropReason.QUEUE_FULL, 0L)
+              : pipeline.stats().spooled();
+      assertThat(overflowed).isBetween(19L, 20L);
+      assertThat(onCaller).isEqualTo(overflowed);
+      assertThat(pipeline.stats().dropped()).doesNotContainKey(DropReason.BUILD_FAILED);
+      sink.release();
+    }
   }
 
   @Test

@@ -226,69 +226,7 @@ public final class GatewayLoad {
         results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
       }
     }
-    System.out.println();
-    System.out.println("SUMMARY (median over rounds of each figure)");
-    for (String kind : new String[] {"plain", "stream"}) {
-      List<Phase> d = results.get("direct  " + kind + " @" + rate);
-      List<Phase> gw = results.get("gateway " + kind + " @" + rate);
-      System.out.printf(
-          Locale.ROOT,
-          "%s @%d/s: p50 added %.3f ms, p99 added %.3f ms (per round: %s), gateway overhead header p50 %.3f / p99 %.3f ms, server CPU %.1f us/request%n",
-          kind,
-          rate,
-          Phase.median(gw, Phase::p50) - Phase.median(d, Phase::p50),
-          Phase.median(gw, Phase::p99) - Phase.median(d, Phase::p99),
-          Phase.p99AddedPerRound(d, gw),
-          Phase.median(gw, Phase::overheadP50),
-          Phase.median(gw, Phase::overheadP99),
-          Phase.median(gw, Phase::cpuMicrosPerRequest));
-      if (saturation <= 0) {
-        continue;
-      }
-      Phase ds = results.get("direct  " + kind + " saturation").get(0);
-      Phase gs = results.get("gateway " + kind + " saturation").get(0);
-      System.out.printf(
-          Locale.ROOT,
-          "%s saturation: direct %.0f/s, gateway %.0f/s, ratio %.3f; p99 direct %.2f ms, gateway %.2f ms, server CPU %.1f us/request%n",
-          kind,
-          ds.rate(),
-          gs.rate(),
-          gs.rate() / ds.rate(),
-          ds.p99(),
-          gs.p99(),
-          gs.cpuMicrosPerRequest());
-    }
-    System.out.println();
-    System.out.println("POOLED (every round's samples of a path and mode together)");
-    for (String kind : new String[] {"plain", "stream"}) {
-      long[] d = pool("direct  " + kind + " @" + rate);
-      long[] gw = pool("gateway " + kind + " @" + rate);
-      System.out.printf(
-          Locale.ROOT,
-          "%s @%d/s pooled: direct n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; gateway n=%d p50=%.3f"
-              + " p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
-          kind,
-          rate,
-          d.length,
-          Phase.percentile(d, 0.50),
-          Phase.percentile(d, 0.99),
-          Phase.percentile(d, 0.999),
-          gw.length,
-          Phase.percentile(gw, 0.50),
-          Phase.percentile(gw, 0.99),
-          Phase.percentile(gw, 0.999),
-          Phase.percentile(gw, 0.50) - Phase.percentile(d, 0.50),
-          Phase.percentile(gw, 0.99) - Phase.percentile(d, 0.99),
-          Phase.percentile(gw, 0.999) - Phase.percentile(d, 0.999));
-    }
-  }
-
-  /** Every round's latencies of one phase name, sorted. */
-  private long[] pool(String name) {
-    long[] all =
-        pooled.getOrDefault(name, List.of()).stream().flatMapToLong(Arrays::stream).toArray();
-    Arrays.sort(all);
-    return all;
+    Summary.print(results, pooled, rate, saturation);
   }
 
   private static final byte[] EXPECTED = "bench".getBytes(StandardCharsets.UTF_8);

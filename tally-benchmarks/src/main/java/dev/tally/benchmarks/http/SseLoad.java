@@ -86,26 +86,6 @@ public final class SseLoad {
     return URI.create(s.substring(0, s.indexOf('?') + 1) + replaced);
   }
 
-  /** One measured run. */
-  record Run(
-      long streams, long tokens, long errors, double seconds, long[] ttftNanos, long cpuTicks) {
-    double tokensPerSecond() {
-      return tokens / seconds;
-    }
-
-    double ttftMs(double quantile) {
-      if (ttftNanos.length == 0) {
-        return Double.NaN;
-      }
-      int i = (int) Math.min(ttftNanos.length - 1, Math.ceil(quantile * ttftNanos.length) - 1);
-      return ttftNanos[Math.max(0, i)] / 1e6;
-    }
-
-    double cpuUsPerStream(long hz) {
-      return streams == 0 ? Double.NaN : cpuTicks * 1e6 / hz / streams;
-    }
-  }
-
   public static void main(String[] args) throws Exception {
     URI tracked = URI.create(args[0]);
     URI plain = URI.create(args[1]);
@@ -137,10 +117,10 @@ public final class SseLoad {
     System.out.println(
         "pair  tracked tok/s  TTFT p50  p99 ms  CPU us/stream |  plain tok/s  TTFT p50  p99 ms"
             + "  CPU us/stream | ratio  p99 added ms");
-    List<Run[]> rows = new ArrayList<>();
+    List<SseRun[]> rows = new ArrayList<>();
     for (int p = 1; p <= pairs; p++) {
-      Run t;
-      Run u;
+      SseRun t;
+      SseRun u;
       if (p % 2 == 1) {
         t = load.run(tracked, seconds);
         u = load.run(plain, seconds);
@@ -148,7 +128,7 @@ public final class SseLoad {
         u = load.run(plain, seconds);
         t = load.run(tracked, seconds);
       }
-      rows.add(new Run[] {t, u});
+      rows.add(new SseRun[] {t, u});
       System.out.printf(
           Locale.ROOT,
           "%4d  %13.0f  %8.3f  %6.3f  %13.1f | %12.0f  %8.3f  %6.3f  %13.1f | %5.3f  %+.3f"
@@ -180,27 +160,27 @@ public final class SseLoad {
     System.out.printf(
         Locale.ROOT,
         "throughput ratio tracked/plain: %.3f (pairs %.3f..%.3f)%n",
-        mean(ratio),
-        min(ratio),
-        max(ratio));
+        SseRun.mean(ratio),
+        SseRun.min(ratio),
+        SseRun.max(ratio));
     System.out.printf(
         Locale.ROOT,
         "TTFT p99 added: %+.3f ms (pairs %+.3f..%+.3f)%n",
-        mean(added),
-        min(added),
-        max(added));
+        SseRun.mean(added),
+        SseRun.min(added),
+        SseRun.max(added));
     System.out.printf(
         Locale.ROOT,
         "app CPU per stream: tracked %.1f us, plain %.1f us, added %+.1f us (pairs %+.1f..%+.1f)%n",
-        mean(tCpu),
-        mean(uCpu),
-        mean(cpu),
-        min(cpu),
-        max(cpu));
+        SseRun.mean(tCpu),
+        SseRun.mean(uCpu),
+        SseRun.mean(cpu),
+        SseRun.min(cpu),
+        SseRun.max(cpu));
     // Pooled over every run of each twin: a p99 over ~10^5 streams, steadier than the mean of the
     // pairs' p99 differences; and the 95 % confidence interval of the pairs' means.
-    Run t = pool(rows, 0);
-    Run u = pool(rows, 1);
+    SseRun t = SseRun.pool(rows, 0);
+    SseRun u = SseRun.pool(rows, 1);
     System.out.printf(
         Locale.ROOT,
         "pooled: tokens/s tracked %.0f, plain %.0f, ratio %.3f; TTFT p50 %.3f / %.3f ms,"
@@ -219,16 +199,16 @@ public final class SseLoad {
         Locale.ROOT,
         "95%% confidence of the pair means: ratio %.3f +- %.3f, TTFT p99 added %+.3f +- %.3f ms,"
             + " CPU added %+.1f +- %.1f us%n",
-        mean(ratio),
-        halfWidth95(ratio),
-        mean(added),
-        halfWidth95(added),
-        mean(cpu),
-        halfWidth95(cpu));
+        SseRun.mean(ratio),
+        SseRun.halfWidth95(ratio),
+        SseRun.mean(added),
+        SseRun.halfWidth95(added),
+        SseRun.mean(cpu),
+        SseRun.halfWidth95(cpu));
     System.exit(0);
   }
 
-  private Run run(URI uri, double seconds) throws Exception {
+  private SseRun run(URI uri, double seconds) throws Exception {
     long before = cpuTicks();
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     Client[] clients = new Client[concurrency];
@@ -261,7 +241,7 @@ public final class SseLoad {
       k += c.ttftCount;
     }
     Arrays.sort(ttft);
-    return new Run(streams, tokens, errors, elapsed, ttft, cpu);
+    return new SseRun(streams, tokens, errors, elapsed, ttft, cpu);
   }
 
   private long cpuTicks() throws IOException {
@@ -357,61 +337,5 @@ public final class SseLoad {
         ttft[ttftCount++] = first - sent;
       }
     }
-  }
-
-  /** Every run of one twin ({@code side} 0 tracked, 1 plain) as one run. */
-  private static Run pool(List<Run[]> rows, int side) {
-    long streams = 0;
-    long tokens = 0;
-    long errors = 0;
-    double seconds = 0;
-    long cpu = 0;
-    int n = 0;
-    for (Run[] r : rows) {
-      Run run = r[side];
-      streams += run.streams();
-      tokens += run.tokens();
-      errors += run.errors();
-      seconds += run.seconds();
-      cpu += run.cpuTicks();
-      n += run.ttftNanos().length;
-    }
-    long[] ttft = new long[n];
-    int k = 0;
-    for (Run[] r : rows) {
-      long[] part = r[side].ttftNanos();
-      System.arraycopy(part, 0, ttft, k, part.length);
-      k += part.length;
-    }
-    Arrays.sort(ttft);
-    return new Run(streams, tokens, errors, seconds, ttft, cpu);
-  }
-
-  /** Half the width of the 95 % confidence interval of the mean (Student's t). */
-  private static double halfWidth95(double[] v) {
-    int n = v.length;
-    if (n < 2) {
-      return Double.NaN;
-    }
-    double m = mean(v);
-    double ss = 0;
-    for (double x : v) {
-      ss += (x - m) * (x - m);
-    }
-    double[] t = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228};
-    double quantile = n - 1 <= t.length ? t[n - 2] : n - 1 < 30 ? 2.1 : 1.96;
-    return quantile * Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
-  }
-
-  private static double mean(double[] v) {
-    return Arrays.stream(v).average().orElse(Double.NaN);
-  }
-
-  private static double min(double[] v) {
-    return Arrays.stream(v).min().orElse(Double.NaN);
-  }
-
-  private static double max(double[] v) {
-    return Arrays.stream(v).max().orElse(Double.NaN);
   }
 }

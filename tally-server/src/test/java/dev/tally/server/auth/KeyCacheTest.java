@@ -3,13 +3,10 @@ package dev.tally.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tally.test.MutableClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +29,7 @@ class KeyCacheTest {
   JdbcClient db;
   Users users;
   KeyUsage usage;
-  final SettableClock clock = new SettableClock(NOW);
+  final MutableClock clock = new MutableClock(NOW);
 
   @BeforeEach
   void database() {
@@ -184,33 +181,5 @@ class KeyCacheTest {
     assertThatThrownBy(() -> new KeyCache(Duration.ofSeconds(-1), clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tally.server.keys.cache-ttl must be >= 0, was PT-1S");
-  }
-
-  /** A clock the test moves. */
-  static final class SettableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    SettableClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("UTC only");
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

@@ -1,0 +1,88 @@
+package dev.tally.benchmarks.gateway;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end of a gateway run: per path and mode, the medians over rounds (SUMMARY), the saturation
+ * ratio, and the p50/p99/p99.9 of all rounds' latencies pooled (POOLED).
+ */
+final class Summary {
+  private Summary() {}
+
+  /**
+   * @param results the phases by name, one per round
+   * @param pooled every round's latencies (ms) by phase name
+   */
+  static void print(
+      Map<String, List<Phase>> results,
+      Map<String, List<long[]>> pooled,
+      int rate,
+      int saturation) {
+    System.out.println();
+    System.out.println("SUMMARY (median over rounds of each figure)");
+    for (String kind : new String[] {"plain", "stream"}) {
+      List<Phase> d = results.get("direct  " + kind + " @" + rate);
+      List<Phase> gw = results.get("gateway " + kind + " @" + rate);
+      System.out.printf(
+          Locale.ROOT,
+          "%s @%d/s: p50 added %.3f ms, p99 added %.3f ms (per round: %s), gateway overhead header p50 %.3f / p99 %.3f ms, server CPU %.1f us/request%n",
+          kind,
+          rate,
+          Phase.median(gw, Phase::p50) - Phase.median(d, Phase::p50),
+          Phase.median(gw, Phase::p99) - Phase.median(d, Phase::p99),
+          Phase.p99AddedPerRound(d, gw),
+          Phase.median(gw, Phase::overheadP50),
+          Phase.median(gw, Phase::overheadP99),
+          Phase.median(gw, Phase::cpuMicrosPerRequest));
+      if (saturation <= 0) {
+        continue;
+      }
+      Phase ds = results.get("direct  " + kind + " saturation").get(0);
+      Phase gs = results.get("gateway " + kind + " saturation").get(0);
+      System.out.printf(
+          Locale.ROOT,
+          "%s saturation: direct %.0f/s, gateway %.0f/s, ratio %.3f; p99 direct %.2f ms, gateway %.2f ms, server CPU %.1f us/request%n",
+          kind,
+          ds.rate(),
+          gs.rate(),
+          gs.rate() / ds.rate(),
+          ds.p99(),
+          gs.p99(),
+          gs.cpuMicrosPerRequest());
+    }
+    System.out.println();
+    System.out.println("POOLED (every round's samples of a path and mode together)");
+    for (String kind : new String[] {"plain", "stream"}) {
+      long[] d = pool(pooled, "direct  " + kind + " @" + rate);
+      long[] gw = pool(pooled, "gateway " + kind + " @" + rate);
+      System.out.printf(
+          Locale.ROOT,
+          "%s @%d/s pooled: direct n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; gateway n=%d p50=%.3f"
+              + " p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
+          kind,
+          rate,
+          d.length,
+          Phase.percentile(d, 0.50),
+          Phase.percentile(d, 0.99),
+          Phase.percentile(d, 0.999),
+          gw.length,
+          Phase.percentile(gw, 0.50),
+          Phase.percentile(gw, 0.99),
+          Phase.percentile(gw, 0.999),
+          Phase.percentile(gw, 0.50) - Phase.percentile(d, 0.50),
+          Phase.percentile(gw, 0.99) - Phase.percentile(d, 0.99),
+          Phase.percentile(gw, 0.999) - Phase.percentile(d, 0.999));
+    }
+  }
+
+  /** Every round's latencies of one phase name, sorted. */
+  private static long[] pool(Map<String, List<long[]>> pooled, String name) {
+    long[] all =
+        pooled.getOrDefault(name, List.of()).stream().flatMapToLong(Arrays::stream).toArray();
+    Arrays.sort(all);
+    return all;
+  }
+}
