@@ -7,6 +7,10 @@
 # and writer pool, no annotation, a path the filter excludes). Echo with no delay: the message
 # back word by word, one SSE event per word.
 # Usage: tally-benchmarks/sse-paired.sh [PAIRS] [SECONDS] [CONCURRENCY]
+# Short runs and many pairs resolve the ratio: this machine's speed drifts by a third over minutes,
+# and a 15 s run that straddles a change reads 0.8 or 1.2; with 1 s runs both twins of a pair see
+# the same machine. `sse-paired.sh 150 1 64` (~9 minutes) gave an A/A ratio of 1.010 (95 %
+# 0.997..1.023) where 16 pairs of 15 s gave 1.046 +- 0.045. Read the geometric mean and its interval.
 # Environment: WARMUP seconds per path, repeated 3 times alternating (default 20); PACE_MS, when
 # set, a pause between a client's streams (below saturation: TTFT shows latency, not queueing);
 # AA=1 runs the untracked path as both twins (the instrument's own spread); SKIP_BUILD=1 reuses the last build; APP_ARGS extra application arguments; MESSAGES=<text file>

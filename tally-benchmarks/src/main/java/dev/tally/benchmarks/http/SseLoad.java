@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * SSE load generator for {@code sse-paired.sh}: {@code concurrency} clients (JDK {@code
@@ -195,6 +196,16 @@ public final class SseLoad {
         t.ttftMs(0.99) - u.ttftMs(0.99),
         t.streams(),
         u.streams());
+    double[] logRatio = Arrays.stream(ratio).map(Math::log).toArray();
+    double geo = SseRun.mean(logRatio);
+    double geoHalf = SseRun.halfWidth95(logRatio);
+    System.out.printf(
+        Locale.ROOT,
+        "ratio, geometric mean of the pairs: %.3f (95%% %.3f..%.3f), median %.3f%n",
+        Math.exp(geo),
+        Math.exp(geo - geoHalf),
+        Math.exp(geo + geoHalf),
+        SseRun.median(ratio));
     System.out.printf(
         Locale.ROOT,
         "95%% confidence of the pair means: ratio %.3f +- %.3f, TTFT p99 added %+.3f +- %.3f ms,"
@@ -286,6 +297,11 @@ public final class SseLoad {
     @Override
     public void run() {
       try {
+        if (paceMs > 0) {
+          // Spread the clients over one pause: started together they would stay in step, and
+          // every stream of a round would arrive at once.
+          Thread.sleep(ThreadLocalRandom.current().nextLong(paceMs));
+        }
         while (System.nanoTime() < deadline) {
           try {
             stream();

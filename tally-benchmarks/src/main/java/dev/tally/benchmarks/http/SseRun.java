@@ -73,6 +73,16 @@ record SseRun(
     return Arrays.stream(v).average().orElse(Double.NaN);
   }
 
+  static double median(double[] v) {
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = v.clone();
+    Arrays.sort(sorted);
+    int m = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+  }
+
   static double min(double[] v) {
     return Arrays.stream(v).min().orElse(Double.NaN);
   }
