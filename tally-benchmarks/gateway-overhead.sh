@@ -14,6 +14,11 @@
 #   samples ("": a file for every measured open-loop request: phase, round, intended send time in
 #   epoch microseconds, latency, x-tally-overhead-ms), saturation=0 skips the closed-loop phases.
 #   Attributing the tail: jvm='-Xlog:gc*,safepoint:file=/tmp/gw-gc.log:time,uptime' samples=/tmp/s.tsv
+#   floors ("": comma-separated baseline proxies measured beside the gateway in the same rounds:
+#   bare = BareProxy, JDK blocking sockets, the floor of one more hop; spring = SpringProxy, Tomcat
+#   + Spring MVC + the gateway's Apache HttpClient, without Tally), floorjvm ("": their extra JVM
+#   flags). They listen on port+1, port+2; spring needs tally-benchmarks/target/cp.txt (package
+#   writes it).
 # Environment: SKIP_BUILD=1 to reuse the built jar and classes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +27,13 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 uptime
 pin=()
+cp=tally-benchmarks/target/classes
 for a in "$@"; do
-  case "$a" in harnesscpus=?*) pin=(taskset -c "${a#harnesscpus=}") ;; esac
+  case "$a" in
+    harnesscpus=?*) pin=(taskset -c "${a#harnesscpus=}") ;;
+    floors=*spring*) cp="$cp:$(cat tally-benchmarks/target/cp.txt)" ;; # SpringProxy's class path
+  esac
 done
-exec "${pin[@]}" java -cp tally-benchmarks/target/classes dev.tally.benchmarks.gateway.GatewayLoad \
+exec "${pin[@]}" java -cp "$cp" dev.tally.benchmarks.gateway.GatewayLoad \
   tally-server/target/tally-server-0.1.0-SNAPSHOT.jar \
   rate=500 seconds=20 rounds=3 warmup=30 concurrency=64 saturation=15 port=18391 "$@"

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,7 +53,9 @@ import org.jspecify.annotations.Nullable;
  * request as one tab-separated line — phase, round, intended send time in epoch microseconds,
  * latency and {@code x-tally-overhead-ms} in ms — to line slow requests up with the server's GC
  * log, which {@code jvm=-Xlog:gc*:file=...:time} writes in wall-clock time). {@code saturation=0}
- * skips the closed-loop phases.
+ * skips the closed-loop phases. {@code floors=bare,spring} adds baseline proxies ({@link Floors})
+ * to the open-loop rounds, between the load and the same upstream, in the same alternation; {@code
+ * floorjvm} gives them extra JVM flags.
  *
  * <p>Besides each round's figures, the summary pools every round's samples per path and mode: a p99
  * of 3 × 7,500 requests is steadier than the median of three per-round p99s.
@@ -65,6 +68,10 @@ public final class GatewayLoad {
       "{\"model\":\"bench-1\",\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
           + "{\"role\":\"user\",\"content\":\"Please summarise the refund policy for annual plans"
           + " bought in another currency.\"}]%s}";
+
+  /** Tomcat's keep-alive timeout in the server and the Spring floor: longer than any run. */
+  static final String KEEP_ALIVE = "1h";
+
   private static final Pattern KEY = Pattern.compile("\"key\":\"([^\"]+)\"");
 
   private final HttpClient http =
@@ -113,7 +120,7 @@ public final class GatewayLoad {
           load.samples.println("phase\tround\tsend_epoch_us\tlatency_ms\toverhead_ms");
         }
         try {
-          load.run(upstream.port(), port);
+          load.run(upstream.port(), port, work);
         } finally {
           if (load.samples != null) {
             load.samples.close();
@@ -150,7 +157,10 @@ public final class GatewayLoad {
             g + "api-key-env=BENCH_UPSTREAM_KEY",
             g + "models=bench-*",
             "--logging.level.root=WARN",
-            "--spring.main.banner-mode=off"));
+            "--spring.main.banner-mode=off",
+            // the load's connections stay open between phases, also when other targets' phases
+            // keep one idle for over Tomcat's default 60 s (with floors: up to six phases)
+            "--server.tomcat.keep-alive-timeout=" + KEEP_ALIVE));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(work.toFile())
@@ -162,12 +172,35 @@ public final class GatewayLoad {
     return builder.start();
   }
 
-  private void run(int upstreamPort, int port) throws Exception {
+  private void run(int upstreamPort, int port, Path work) throws Exception {
     String gateway = "http://127.0.0.1:" + port;
     awaitUp(gateway);
     String key = createKey(gateway);
-    Target direct = new Target(upstreamPort, key);
-    Target viaGateway = new Target(port, key);
+    Target direct = new Target("direct", upstreamPort, key, -1);
+    Target viaGateway = new Target("gateway", port, key, pid);
+    try (Floors floors =
+        new Floors(
+            args.getOrDefault("floors", ""),
+            port + 1,
+            upstreamPort,
+            key,
+            args.getOrDefault("floorjvm", ""),
+            args.getOrDefault("servercpus", ""),
+            work,
+            direct.request(BODY, false))) {
+      List<Target> targets = new ArrayList<>(List.of(direct, viaGateway));
+      targets.addAll(floors.targets());
+      run(gateway, targets);
+    }
+  }
+
+  /**
+   * Warm-up, the measured rounds at the fixed rate (the targets' order reversed every other round),
+   * saturation (direct and gateway only), the summary.
+   */
+  private void run(String gateway, List<Target> targets) throws Exception {
+    Target direct = targets.get(0);
+    Target viaGateway = targets.get(1);
     if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
       send(
           "PUT",
@@ -195,25 +228,22 @@ public final class GatewayLoad {
     int turn = Math.max(1, warmup / 4);
     for (int t = 0; t < 4; t++) {
       for (boolean stream : new boolean[] {false, true}) {
-        openLoop(direct, stream, rate, turn, "warmup", -1);
-        openLoop(viaGateway, stream, rate, turn, "warmup", -1);
+        for (Target target : targets) {
+          openLoop(target, stream, rate, turn, "warmup", -1);
+        }
       }
     }
     Map<String, List<Phase>> results = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
       for (boolean stream : new boolean[] {false, true}) {
         String kind = stream ? "stream" : "plain";
-        boolean gatewayFirst = round % 2 == 1;
-        for (int i = 0; i < 2; i++) {
-          boolean throughGateway = (i == 0) == gatewayFirst;
+        List<Target> order = new ArrayList<>(targets);
+        if (round % 2 == 1) {
+          Collections.reverse(order);
+        }
+        for (Target target : order) {
           Phase p =
-              openLoop(
-                  throughGateway ? viaGateway : direct,
-                  stream,
-                  rate,
-                  seconds,
-                  (throughGateway ? "gateway " : "direct  ") + kind + " @" + rate,
-                  round);
+              openLoop(target, stream, rate, seconds, target.phase(kind + " @" + rate), round);
           results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
         }
       }
@@ -221,12 +251,17 @@ public final class GatewayLoad {
     for (boolean stream : saturation > 0 ? new boolean[] {false, true} : new boolean[0]) {
       String kind = stream ? "stream" : "plain";
       for (Target target : List.of(direct, viaGateway)) {
-        String name = (target == viaGateway ? "gateway " : "direct  ") + kind + " saturation";
+        String name = target.phase(kind + " saturation");
         Phase p = closedLoop(target, stream, concurrency, saturation, name);
         results.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p);
       }
     }
-    Summary.print(results, pooled, rate, saturation);
+    Summary.print(
+        results,
+        pooled,
+        rate,
+        saturation,
+        targets.subList(2, targets.size()).stream().map(Target::label).toList());
   }
 
   private static final byte[] EXPECTED = "bench".getBytes(StandardCharsets.UTF_8);
@@ -248,7 +283,7 @@ public final class GatewayLoad {
     AtomicInteger next = new AtomicInteger();
     byte[] request = target.request(BODY, stream);
     long interval = 1_000_000_000L / rate;
-    long cpuBefore = cpuNanos();
+    long cpuBefore = cpuNanos(target.pid());
     long ownBefore = ownCpuNanos();
     long start = System.nanoTime() + 20_000_000L;
     long wallMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
@@ -293,7 +328,15 @@ public final class GatewayLoad {
       }
     }
     return report(
-        name, latency, overhead, errors.get(), total / elapsed, cpuBefore, ownBefore, total);
+        name,
+        latency,
+        overhead,
+        errors.get(),
+        total / elapsed,
+        target.pid(),
+        cpuBefore,
+        ownBefore,
+        total);
   }
 
   /** {@code concurrency} clients, each sending its next request when the last one is answered. */
@@ -302,7 +345,7 @@ public final class GatewayLoad {
     byte[] request = target.request(BODY, stream);
     AtomicLong count = new AtomicLong();
     AtomicInteger errors = new AtomicInteger();
-    long cpuBefore = cpuNanos();
+    long cpuBefore = cpuNanos(target.pid());
     long ownBefore = ownCpuNanos();
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
@@ -335,6 +378,7 @@ public final class GatewayLoad {
         new double[0],
         errors.get(),
         count.get() / elapsed,
+        target.pid(),
         cpuBefore,
         ownBefore,
         all.length);
@@ -362,10 +406,11 @@ public final class GatewayLoad {
       double[] overhead,
       int errors,
       double rate,
+      long cpuPid,
       long cpuBefore,
       long ownBefore,
       int requests) {
-    double cpuMicros = (cpuNanos() - cpuBefore) / 1e3 / Math.max(1, requests);
+    double cpuMicros = (cpuNanos(cpuPid) - cpuBefore) / 1e3 / Math.max(1, requests);
     double ownMicros = (ownCpuNanos() - ownBefore) / 1e3 / Math.max(1, requests);
     Phase p = Phase.of(name, latency, overhead, errors, rate, cpuMicros);
     if (!name.equals("warmup")) {
@@ -374,7 +419,11 @@ public final class GatewayLoad {
     return p;
   }
 
-  private long cpuNanos() {
+  /** The CPU time of a target's process (the server, a floor proxy); 0 without one. */
+  private static long cpuNanos(long pid) {
+    if (pid < 0) {
+      return 0;
+    }
     return ProcessHandle.of(pid)
         .flatMap(h -> h.info().totalCpuDuration())
         .map(Duration::toNanos)

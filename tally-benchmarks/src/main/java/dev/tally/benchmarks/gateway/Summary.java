@@ -7,20 +7,23 @@ import java.util.Map;
 
 /**
  * The end of a gateway run: per path and mode, the medians over rounds (SUMMARY), the saturation
- * ratio, and the p50/p99/p99.9 of all rounds' latencies pooled (POOLED).
+ * ratio, and the p50/p99/p99.9 of all rounds' latencies pooled (POOLED); with floors, the same
+ * added latency of each baseline proxy and the gateway's distance to it (FLOORS).
  */
 final class Summary {
   private Summary() {}
 
   /**
    * @param results the phases by name, one per round
-   * @param pooled every round's latencies (ms) by phase name
+   * @param pooled every round's latencies (ns) by phase name
+   * @param floors the labels of the baseline proxies measured beside the gateway
    */
   static void print(
       Map<String, List<Phase>> results,
       Map<String, List<long[]>> pooled,
       int rate,
-      int saturation) {
+      int saturation,
+      List<String> floors) {
     System.out.println();
     System.out.println("SUMMARY (median over rounds of each figure)");
     for (String kind : new String[] {"plain", "stream"}) {
@@ -76,6 +79,58 @@ final class Summary {
           Phase.percentile(gw, 0.99) - Phase.percentile(d, 0.99),
           Phase.percentile(gw, 0.999) - Phase.percentile(d, 0.999));
     }
+    if (!floors.isEmpty()) {
+      printFloors(results, pooled, rate, floors);
+    }
+  }
+
+  /**
+   * Per floor and mode: its pooled percentiles, what it adds to the direct path (pooled, and p99
+   * per round), its process's CPU per request, and the gateway's pooled p50/p99 minus the floor's.
+   */
+  private static void printFloors(
+      Map<String, List<Phase>> results,
+      Map<String, List<long[]>> pooled,
+      int rate,
+      List<String> floors) {
+    System.out.println();
+    System.out.println("FLOORS (pooled; added = this path minus direct; gateway - floor)");
+    for (String kind : new String[] {"plain", "stream"}) {
+      String what = kind + " @" + rate;
+      long[] d = pool(pooled, phase("direct", what));
+      long[] gw = pool(pooled, phase("gateway", what));
+      List<Phase> dr = results.get(phase("direct", what));
+      for (String floor : floors) {
+        String name = phase(floor, what);
+        long[] f = pool(pooled, name);
+        List<Phase> fr = results.get(name);
+        System.out.printf(
+            Locale.ROOT,
+            "%-7s %s pooled: n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f,"
+                + " p99.9 %.3f ms (p99 added per round: %s); CPU %.1f us/request;"
+                + " gateway - %s: p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
+            floor,
+            what,
+            f.length,
+            Phase.percentile(f, 0.50),
+            Phase.percentile(f, 0.99),
+            Phase.percentile(f, 0.999),
+            Phase.percentile(f, 0.50) - Phase.percentile(d, 0.50),
+            Phase.percentile(f, 0.99) - Phase.percentile(d, 0.99),
+            Phase.percentile(f, 0.999) - Phase.percentile(d, 0.999),
+            Phase.p99AddedPerRound(dr, fr),
+            Phase.median(fr, Phase::cpuMicrosPerRequest),
+            floor,
+            Phase.percentile(gw, 0.50) - Phase.percentile(f, 0.50),
+            Phase.percentile(gw, 0.99) - Phase.percentile(f, 0.99),
+            Phase.percentile(gw, 0.999) - Phase.percentile(f, 0.999));
+      }
+    }
+  }
+
+  /** A phase's name as {@link Target#phase} writes it. */
+  private static String phase(String label, String what) {
+    return String.format(Locale.ROOT, "%-8s%s", label, what);
   }
 
   /** Every round's latencies of one phase name, sorted. */

@@ -6,23 +6,42 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where {@link GatewayLoad} sends: the fake upstream directly, or the gateway. Connections are kept
- * alive and shared between phases: a {@link Client} holds one while its thread sends, and gives it
- * back when the thread is done.
+ * Where {@link GatewayLoad} sends: the fake upstream directly, the gateway, or a baseline proxy
+ * ({@link Floors}). Connections are kept alive and shared between phases: a {@link Client} holds
+ * one while its thread sends, and gives it back when the thread is done.
  */
 final class Target {
   private static final String HOST = "127.0.0.1";
 
+  private final String label;
   private final int port;
   private final String key;
+  private final long pid;
   private final ConcurrentLinkedDeque<LoadConnection> idle = new ConcurrentLinkedDeque<>();
 
   /**
-   * @param key the Tally key sent as the bearer token (the fake upstream ignores it)
+   * @param label the first word of its phases' names ({@code direct}, {@code gateway}, ...)
+   * @param key the Tally key sent as the bearer token (the fake upstream and the floors ignore it)
+   * @param pid the process whose CPU its phases count; -1: none (the direct path)
    */
-  Target(int port, String key) {
+  Target(String label, int port, String key, long pid) {
+    this.label = label;
     this.port = port;
     this.key = key;
+    this.pid = pid;
+  }
+
+  String label() {
+    return label;
+  }
+
+  long pid() {
+    return pid;
+  }
+
+  /** A phase's name: the label padded to 8 characters, then what is measured. */
+  String phase(String what) {
+    return String.format(Locale.ROOT, "%-8s%s", label, what);
   }
 
   /** The prepared bytes of the benchmark's chat completion, plain or streamed. */
