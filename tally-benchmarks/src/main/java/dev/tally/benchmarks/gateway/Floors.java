@@ -48,7 +48,7 @@ final class Floors implements AutoCloseable {
                 List.of(
                     SpringProxy.class.getName(),
                     "--server.port=" + at,
-                    "--server.tomcat.keep-alive-timeout=" + GatewayLoad.KEEP_ALIVE,
+                    "--server.tomcat.keep-alive-timeout=" + BenchServer.KEEP_ALIVE,
                     "--proxy.upstream=http://127.0.0.1:" + upstreamPort + "/v1");
             default ->
                 throw new IllegalArgumentException(

@@ -2,10 +2,6 @@ package dev.tally.benchmarks.gateway;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,24 +55,11 @@ import org.jspecify.annotations.Nullable;
  * of 3 × 7,500 requests is steadier than the median of three per-round p99s.
  */
 public final class GatewayLoad {
-  private static final String ADMIN_KEY =
-      "5b0e6f1c9a2d47388e4b71c2d0a9f3e6b8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5";
-  private static final String UPSTREAM_KEY = "sk-bench-upstream-1f2e3d4c5b6a";
   private static final String BODY =
       "{\"model\":\"bench-1\",\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
           + "{\"role\":\"user\",\"content\":\"Please summarise the refund policy for annual plans"
           + " bought in another currency.\"}]%s}";
 
-  /** Tomcat's keep-alive timeout in the server and the Spring floor: longer than any run. */
-  static final String KEEP_ALIVE = "1h";
-
-  private static final Pattern KEY = Pattern.compile("\"key\":\"([^\"]+)\"");
-
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
   private final Map<String, String> args;
   private final long pid;
 
@@ -101,81 +82,39 @@ public final class GatewayLoad {
     int delay = Integer.parseInt(args.getOrDefault("delay", "20"));
     int port = Integer.parseInt(args.getOrDefault("port", "18089"));
     Path work = Files.createTempDirectory("gateway-bench");
-    try (SlowUpstream upstream = new SlowUpstream(delay)) {
-      Process server =
-          startServer(
-              argv[0],
-              port,
-              upstream.port(),
-              work,
-              args.getOrDefault("jvm", ""),
-              args.getOrDefault("servercpus", ""));
+    try (SlowUpstream upstream = new SlowUpstream(delay);
+        BenchServer server =
+            BenchServer.start(
+                argv[0],
+                port,
+                upstream.port(),
+                work,
+                args.getOrDefault("jvm", ""),
+                args.getOrDefault("servercpus", ""))) {
       // also when this process is stopped: the server never outlives the benchmark
       Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "stop-server"));
+      GatewayLoad load = new GatewayLoad(args, server.pid());
+      String samplesFile = args.getOrDefault("samples", "");
+      if (!samplesFile.isBlank()) {
+        load.samples = new PrintWriter(Files.newBufferedWriter(Path.of(samplesFile)));
+        load.samples.println("phase\tround\tsend_epoch_us\tlatency_ms\toverhead_ms");
+      }
       try {
-        GatewayLoad load = new GatewayLoad(args, server.pid());
-        String samplesFile = args.getOrDefault("samples", "");
-        if (!samplesFile.isBlank()) {
-          load.samples = new PrintWriter(Files.newBufferedWriter(Path.of(samplesFile)));
-          load.samples.println("phase\tround\tsend_epoch_us\tlatency_ms\toverhead_ms");
-        }
-        try {
-          load.run(upstream.port(), port, work);
-        } finally {
-          if (load.samples != null) {
-            load.samples.close();
-          }
-        }
+        load.run(server, upstream.port(), port, work);
       } finally {
-        server.destroy();
-        server.waitFor(30, TimeUnit.SECONDS);
+        if (load.samples != null) {
+          load.samples.close();
+        }
       }
     }
   }
 
-  private static Process startServer(
-      String jar, int port, int upstreamPort, Path work, String jvmArgs, String cpus)
-      throws IOException {
-    String g = "--tally.server.gateway.upstreams.bench.";
-    List<String> command = new ArrayList<>();
-    if (!cpus.isBlank()) {
-      command.addAll(List.of("taskset", "-c", cpus)); // the server on these cores only
+  private void run(BenchServer server, int upstreamPort, int port, Path work) throws Exception {
+    server.awaitUp();
+    String key = server.createKey();
+    if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
+      server.putBudget();
     }
-    // G1 as on any machine of 2+ cores, also when taskset leaves the server one core
-    command.addAll(List.of("java", "-Xms512m", "-Xmx512m", "-XX:+UseG1GC"));
-    for (String a : jvmArgs.split(" ")) {
-      if (!a.isBlank()) {
-        command.add(a);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-jar",
-            Path.of(jar).toAbsolutePath().toString(),
-            "--server.port=" + port,
-            g + "base-url=http://127.0.0.1:" + upstreamPort + "/v1",
-            g + "api-key-env=BENCH_UPSTREAM_KEY",
-            g + "models=bench-*",
-            "--logging.level.root=WARN",
-            "--spring.main.banner-mode=off",
-            // the load's connections stay open between phases, also when other targets' phases
-            // keep one idle for over Tomcat's default 60 s (with floors: up to six phases)
-            "--server.tomcat.keep-alive-timeout=" + KEEP_ALIVE));
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(work.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("server.log").toFile());
-    builder.environment().put("TALLY_ADMIN_KEY", ADMIN_KEY);
-    builder.environment().put("BENCH_UPSTREAM_KEY", UPSTREAM_KEY);
-    System.out.println("server log: " + work.resolve("server.log"));
-    return builder.start();
-  }
-
-  private void run(int upstreamPort, int port, Path work) throws Exception {
-    String gateway = "http://127.0.0.1:" + port;
-    awaitUp(gateway);
-    String key = createKey(gateway);
     Target direct = new Target("direct", upstreamPort, key, -1);
     Target viaGateway = new Target("gateway", port, key, pid);
     try (Floors floors =
@@ -190,7 +129,7 @@ public final class GatewayLoad {
             direct.request(BODY, false))) {
       List<Target> targets = new ArrayList<>(List.of(direct, viaGateway));
       targets.addAll(floors.targets());
-      run(gateway, targets);
+      run(targets);
     }
   }
 
@@ -198,16 +137,9 @@ public final class GatewayLoad {
    * Warm-up, the measured rounds at the fixed rate (the targets' order reversed every other round),
    * saturation (direct and gateway only), the summary.
    */
-  private void run(String gateway, List<Target> targets) throws Exception {
+  private void run(List<Target> targets) throws Exception {
     Target direct = targets.get(0);
     Target viaGateway = targets.get(1);
-    if (Boolean.parseBoolean(args.getOrDefault("budget", "false"))) {
-      send(
-          "PUT",
-          gateway + "/api/budgets/bench-day",
-          "{\"subject\":\"bench\",\"measure\":\"TOKENS\",\"limit\":1000000000000,"
-              + "\"window\":\"DAY\",\"action\":\"BLOCK\"}");
-    }
     int rate = Integer.parseInt(args.getOrDefault("rate", "500"));
     int seconds = Integer.parseInt(args.getOrDefault("seconds", "15"));
     int rounds = Integer.parseInt(args.getOrDefault("rounds", "3"));
@@ -442,45 +374,5 @@ public final class GatewayLoad {
     } catch (IOException e) {
       return "?";
     }
-  }
-
-  private void awaitUp(String gateway) throws Exception {
-    HttpRequest health = HttpRequest.newBuilder(URI.create(gateway + "/actuator/health")).build();
-    for (int i = 0; i < 600; i++) {
-      try {
-        if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not yet
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("the server did not start");
-  }
-
-  private String createKey(String gateway) throws Exception {
-    post(gateway + "/api/admin/users", "{\"id\":\"bench\"}");
-    String created = post(gateway + "/api/admin/users/bench/keys", "{}");
-    Matcher m = KEY.matcher(created);
-    if (!m.find()) {
-      throw new IllegalStateException("no key in " + created);
-    }
-    return m.group(1);
-  }
-
-  private String post(String url, String body) throws Exception {
-    return send("POST", url, body);
-  }
-
-  private String send(String method, String url, String body) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", "Bearer " + ADMIN_KEY)
-                .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 }

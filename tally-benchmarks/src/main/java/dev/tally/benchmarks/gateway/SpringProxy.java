@@ -43,10 +43,11 @@ import org.springframework.web.bind.annotation.RestController;
  * threads, NIO connector), one {@code POST /v1/chat/completions} that reads the body as bytes and
  * forwards it with the upstream client the gateway uses (Apache HttpClient 5's blocking client over
  * a pool of kept-alive connections, configured as tally-server's {@code UpstreamHttp}: no check of
- * idle connections, no retries, redirects, compression, cookies or connection state). A plain
- * answer is read whole and written back with its length; a streamed one is copied through as its
- * bytes arrive, flushed whenever no more of them are waiting (as the gateway's relay does). No
- * Tally, no JSON parsing, no filters but Spring MVC's defaults.
+ * idle connections, no retries, redirects, compression, cookies or connection state; a copy of its
+ * settings on purpose, since this module cannot link the server's repackaged jar: change both
+ * together). A plain answer is read whole and written back with its length; a streamed one is
+ * copied through as its bytes arrive, flushed whenever no more of them are waiting (as the
+ * gateway's relay does). No Tally, no JSON parsing, no filters but Spring MVC's defaults.
  *
  * <p>Only the auto-configurations of the web server and Spring MVC are imported, not every one on
  * the benchmark module's class path (which holds Tally's starter, data sources and Kafka).

@@ -27,8 +27,8 @@ final class Summary {
     System.out.println();
     System.out.println("SUMMARY (median over rounds of each figure)");
     for (String kind : new String[] {"plain", "stream"}) {
-      List<Phase> d = results.get("direct  " + kind + " @" + rate);
-      List<Phase> gw = results.get("gateway " + kind + " @" + rate);
+      List<Phase> d = results.get(Target.phase("direct", kind + " @" + rate));
+      List<Phase> gw = results.get(Target.phase("gateway", kind + " @" + rate));
       System.out.printf(
           Locale.ROOT,
           "%s @%d/s: p50 added %.3f ms, p99 added %.3f ms (per round: %s), gateway overhead header p50 %.3f / p99 %.3f ms, server CPU %.1f us/request%n",
@@ -43,8 +43,8 @@ final class Summary {
       if (saturation <= 0) {
         continue;
       }
-      Phase ds = results.get("direct  " + kind + " saturation").get(0);
-      Phase gs = results.get("gateway " + kind + " saturation").get(0);
+      Phase ds = results.get(Target.phase("direct", kind + " saturation")).get(0);
+      Phase gs = results.get(Target.phase("gateway", kind + " saturation")).get(0);
       System.out.printf(
           Locale.ROOT,
           "%s saturation: direct %.0f/s, gateway %.0f/s, ratio %.3f; p99 direct %.2f ms, gateway %.2f ms, server CPU %.1f us/request%n",
@@ -59,25 +59,17 @@ final class Summary {
     System.out.println();
     System.out.println("POOLED (every round's samples of a path and mode together)");
     for (String kind : new String[] {"plain", "stream"}) {
-      long[] d = pool(pooled, "direct  " + kind + " @" + rate);
-      long[] gw = pool(pooled, "gateway " + kind + " @" + rate);
+      String what = kind + " @" + rate;
+      long[] d = pool(pooled, Target.phase("direct", what));
+      long[] gw = pool(pooled, Target.phase("gateway", what));
       System.out.printf(
           Locale.ROOT,
-          "%s @%d/s pooled: direct n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; gateway n=%d p50=%.3f"
-              + " p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
+          "%s @%d/s pooled: direct %s; gateway %s; added %s%n",
           kind,
           rate,
-          d.length,
-          Phase.percentile(d, 0.50),
-          Phase.percentile(d, 0.99),
-          Phase.percentile(d, 0.999),
-          gw.length,
-          Phase.percentile(gw, 0.50),
-          Phase.percentile(gw, 0.99),
-          Phase.percentile(gw, 0.999),
-          Phase.percentile(gw, 0.50) - Phase.percentile(d, 0.50),
-          Phase.percentile(gw, 0.99) - Phase.percentile(d, 0.99),
-          Phase.percentile(gw, 0.999) - Phase.percentile(d, 0.999));
+          spread(d),
+          spread(gw),
+          added(gw, d));
     }
     if (!floors.isEmpty()) {
       printFloors(results, pooled, rate, floors);
@@ -97,40 +89,47 @@ final class Summary {
     System.out.println("FLOORS (pooled; added = this path minus direct; gateway - floor)");
     for (String kind : new String[] {"plain", "stream"}) {
       String what = kind + " @" + rate;
-      long[] d = pool(pooled, phase("direct", what));
-      long[] gw = pool(pooled, phase("gateway", what));
-      List<Phase> dr = results.get(phase("direct", what));
+      long[] d = pool(pooled, Target.phase("direct", what));
+      long[] gw = pool(pooled, Target.phase("gateway", what));
+      List<Phase> dr = results.get(Target.phase("direct", what));
       for (String floor : floors) {
-        String name = phase(floor, what);
+        String name = Target.phase(floor, what);
         long[] f = pool(pooled, name);
-        List<Phase> fr = results.get(name);
         System.out.printf(
             Locale.ROOT,
-            "%-7s %s pooled: n=%d p50=%.3f p99=%.3f p99.9=%.3f ms; added p50 %.3f, p99 %.3f,"
-                + " p99.9 %.3f ms (p99 added per round: %s); CPU %.1f us/request;"
-                + " gateway - %s: p50 %.3f, p99 %.3f, p99.9 %.3f ms%n",
+            "%-7s %s pooled: %s; added %s (p99 added per round: %s); CPU %.1f us/request;"
+                + " gateway - %s: %s%n",
             floor,
             what,
-            f.length,
-            Phase.percentile(f, 0.50),
-            Phase.percentile(f, 0.99),
-            Phase.percentile(f, 0.999),
-            Phase.percentile(f, 0.50) - Phase.percentile(d, 0.50),
-            Phase.percentile(f, 0.99) - Phase.percentile(d, 0.99),
-            Phase.percentile(f, 0.999) - Phase.percentile(d, 0.999),
-            Phase.p99AddedPerRound(dr, fr),
-            Phase.median(fr, Phase::cpuMicrosPerRequest),
+            spread(f),
+            added(f, d),
+            Phase.p99AddedPerRound(dr, results.get(name)),
+            Phase.median(results.get(name), Phase::cpuMicrosPerRequest),
             floor,
-            Phase.percentile(gw, 0.50) - Phase.percentile(f, 0.50),
-            Phase.percentile(gw, 0.99) - Phase.percentile(f, 0.99),
-            Phase.percentile(gw, 0.999) - Phase.percentile(f, 0.999));
+            added(gw, f));
       }
     }
   }
 
-  /** A phase's name as {@link Target#phase} writes it. */
-  private static String phase(String label, String what) {
-    return String.format(Locale.ROOT, "%-8s%s", label, what);
+  /** Sample count and pooled p50, p99 and p99.9 of sorted latencies. */
+  private static String spread(long[] sorted) {
+    return String.format(
+        Locale.ROOT,
+        "n=%d p50=%.3f p99=%.3f p99.9=%.3f ms",
+        sorted.length,
+        Phase.percentile(sorted, 0.50),
+        Phase.percentile(sorted, 0.99),
+        Phase.percentile(sorted, 0.999));
+  }
+
+  /** What {@code path}'s pooled p50, p99 and p99.9 add to {@code base}'s (both sorted). */
+  private static String added(long[] path, long[] base) {
+    return String.format(
+        Locale.ROOT,
+        "p50 %.3f, p99 %.3f, p99.9 %.3f ms",
+        Phase.percentile(path, 0.50) - Phase.percentile(base, 0.50),
+        Phase.percentile(path, 0.99) - Phase.percentile(base, 0.99),
+        Phase.percentile(path, 0.999) - Phase.percentile(base, 0.999));
   }
 
   /** Every round's latencies of one phase name, sorted. */

@@ -41,6 +41,13 @@ final class Target {
 
   /** A phase's name: the label padded to 8 characters, then what is measured. */
   String phase(String what) {
+    return phase(label, what);
+  }
+
+  /**
+   * The name of {@code label}'s phase measuring {@code what} (the summary looks phases up by it).
+   */
+  static String phase(String label, String what) {
     return String.format(Locale.ROOT, "%-8s%s", label, what);
   }
 
